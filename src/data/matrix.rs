@@ -1,0 +1,451 @@
+//! The compact rating matrix: dense user and item indices, `f32` ratings, one
+//! by-user view (CSR) and one by-movie view (CSC). Models iterate these views.
+
+use rayon::prelude::*;
+
+/// One rating with dense indices (not MovieLens ids).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rating {
+    pub user: u32,
+    pub item: u32,
+    pub value: f32,
+    /// Seconds since the Unix epoch.
+    pub time: i64,
+}
+
+/// The ratings of one user, sorted by item index.
+#[derive(Debug, Clone, Copy)]
+pub struct UserRow<'a> {
+    pub items: &'a [u32],
+    pub values: &'a [f32],
+    pub times: &'a [i64],
+}
+
+impl UserRow<'_> {
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+    /// The rating of `item`, if this user rated it (binary search).
+    pub fn get(&self, item: u32) -> Option<f32> {
+        self.items
+            .binary_search(&item)
+            .ok()
+            .map(|pos| self.values[pos])
+    }
+}
+
+/// The ratings of one movie, sorted by user index.
+#[derive(Debug, Clone, Copy)]
+pub struct ItemColumn<'a> {
+    pub users: &'a [u32],
+    pub values: &'a [f32],
+}
+
+impl ItemColumn<'_> {
+    pub fn len(&self) -> usize {
+        self.users.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty()
+    }
+}
+
+/// Ratings of `n_users` users on `n_items` movies, stored twice: by user (CSR)
+/// and by movie (CSC). Every (user, item) pair occurs at most once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RatingMatrix {
+    n_users: usize,
+    n_items: usize,
+    // CSR: row `u` is `user_ptr[u]..user_ptr[u + 1]`.
+    user_ptr: Vec<usize>,
+    user_items: Vec<u32>,
+    user_values: Vec<f32>,
+    user_times: Vec<i64>,
+    // CSC: column `i` is `item_ptr[i]..item_ptr[i + 1]`.
+    item_ptr: Vec<usize>,
+    item_users: Vec<u32>,
+    item_values: Vec<f32>,
+}
+
+/// The raw arrays of a [`RatingMatrix`], for the binary cache.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RatingMatrixParts {
+    pub n_users: usize,
+    pub n_items: usize,
+    pub user_ptr: Vec<usize>,
+    pub user_items: Vec<u32>,
+    pub user_values: Vec<f32>,
+    pub user_times: Vec<i64>,
+    pub item_ptr: Vec<usize>,
+    pub item_users: Vec<u32>,
+    pub item_values: Vec<f32>,
+}
+
+/// Why a set of parts is not a valid matrix (used when a cache is read back).
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("inconsistent rating matrix: {0}")]
+pub struct InvalidMatrix(pub &'static str);
+
+impl RatingMatrix {
+    /// Builds the matrix from ratings in any order. A repeated (user, item) pair
+    /// keeps the latest rating by timestamp (on a tie, the one that came last).
+    /// Returns the matrix and how many duplicates were merged away.
+    ///
+    /// Panics if an index is out of range; callers map ids to indices first.
+    pub fn from_ratings(n_users: usize, n_items: usize, ratings: Vec<Rating>) -> (Self, usize) {
+        // Counting sort by user, stable, so "came last" is well defined.
+        let mut user_ptr = vec![0usize; n_users + 1];
+        for r in &ratings {
+            user_ptr[r.user as usize + 1] += 1;
+        }
+        for u in 0..n_users {
+            user_ptr[u + 1] += user_ptr[u];
+        }
+        let nnz = ratings.len();
+        let mut order: Vec<u32> = vec![0; nnz];
+        {
+            let mut next = user_ptr.clone();
+            for (pos, r) in ratings.iter().enumerate() {
+                let slot = &mut next[r.user as usize];
+                order[*slot] = pos as u32;
+                *slot += 1;
+            }
+        }
+        // Within each row: sort by (item, time, arrival) and keep the last of each item.
+        let rows: Vec<Vec<(u32, f32, i64)>> = (0..n_users)
+            .into_par_iter()
+            .map(|u| {
+                let slice = &order[user_ptr[u]..user_ptr[u + 1]];
+                let mut row: Vec<(u32, i64, u32)> = slice
+                    .iter()
+                    .map(|&pos| (ratings[pos as usize].item, ratings[pos as usize].time, pos))
+                    .collect();
+                row.sort_unstable();
+                let mut out: Vec<(u32, f32, i64)> = Vec::with_capacity(row.len());
+                for (k, &(item, time, pos)) in row.iter().enumerate() {
+                    let is_last_of_item = row.get(k + 1).is_none_or(|next| next.0 != item);
+                    if is_last_of_item {
+                        out.push((item, ratings[pos as usize].value, time));
+                    }
+                }
+                out
+            })
+            .collect();
+        drop(order);
+        drop(ratings);
+        let kept: usize = rows.iter().map(Vec::len).sum();
+        let duplicates = nnz - kept;
+        let mut user_ptr = Vec::with_capacity(n_users + 1);
+        let mut user_items = Vec::with_capacity(kept);
+        let mut user_values = Vec::with_capacity(kept);
+        let mut user_times = Vec::with_capacity(kept);
+        user_ptr.push(0);
+        for row in rows {
+            for (item, value, time) in row {
+                user_items.push(item);
+                user_values.push(value);
+                user_times.push(time);
+            }
+            user_ptr.push(user_items.len());
+        }
+        let (item_ptr, item_users, item_values) =
+            transpose(n_users, n_items, &user_ptr, &user_items, &user_values);
+        let matrix = RatingMatrix {
+            n_users,
+            n_items,
+            user_ptr,
+            user_items,
+            user_values,
+            user_times,
+            item_ptr,
+            item_users,
+            item_values,
+        };
+        (matrix, duplicates)
+    }
+
+    /// Rebuilds a matrix from its parts, checking every invariant the views rely on.
+    pub fn from_parts(p: RatingMatrixParts) -> Result<Self, InvalidMatrix> {
+        let nnz = p.user_items.len();
+        if p.user_ptr.len() != p.n_users + 1 || p.item_ptr.len() != p.n_items + 1 {
+            return Err(InvalidMatrix("offset array length"));
+        }
+        if p.user_values.len() != nnz
+            || p.user_times.len() != nnz
+            || p.item_users.len() != nnz
+            || p.item_values.len() != nnz
+        {
+            return Err(InvalidMatrix("array lengths differ"));
+        }
+        check_offsets(&p.user_ptr, nnz)?;
+        check_offsets(&p.item_ptr, nnz)?;
+        check_sorted_rows(&p.user_ptr, &p.user_items, p.n_items)?;
+        check_sorted_rows(&p.item_ptr, &p.item_users, p.n_users)?;
+        Ok(RatingMatrix {
+            n_users: p.n_users,
+            n_items: p.n_items,
+            user_ptr: p.user_ptr,
+            user_items: p.user_items,
+            user_values: p.user_values,
+            user_times: p.user_times,
+            item_ptr: p.item_ptr,
+            item_users: p.item_users,
+            item_values: p.item_values,
+        })
+    }
+
+    /// Borrows the raw arrays (for the binary cache).
+    pub fn parts(&self) -> RatingMatrixPartsRef<'_> {
+        RatingMatrixPartsRef {
+            n_users: self.n_users,
+            n_items: self.n_items,
+            user_ptr: &self.user_ptr,
+            user_items: &self.user_items,
+            user_values: &self.user_values,
+            user_times: &self.user_times,
+            item_ptr: &self.item_ptr,
+            item_users: &self.item_users,
+            item_values: &self.item_values,
+        }
+    }
+
+    pub fn n_users(&self) -> usize {
+        self.n_users
+    }
+    pub fn n_items(&self) -> usize {
+        self.n_items
+    }
+    /// Number of stored ratings.
+    pub fn nnz(&self) -> usize {
+        self.user_items.len()
+    }
+
+    pub fn user(&self, user: usize) -> UserRow<'_> {
+        let range = self.user_ptr[user]..self.user_ptr[user + 1];
+        UserRow {
+            items: &self.user_items[range.clone()],
+            values: &self.user_values[range.clone()],
+            times: &self.user_times[range],
+        }
+    }
+
+    pub fn item(&self, item: usize) -> ItemColumn<'_> {
+        let range = self.item_ptr[item]..self.item_ptr[item + 1];
+        ItemColumn {
+            users: &self.item_users[range.clone()],
+            values: &self.item_values[range],
+        }
+    }
+
+    pub fn user_count(&self, user: usize) -> usize {
+        self.user_ptr[user + 1] - self.user_ptr[user]
+    }
+    pub fn item_count(&self, item: usize) -> usize {
+        self.item_ptr[item + 1] - self.item_ptr[item]
+    }
+
+    /// The rating of `user` for `item`, if any.
+    pub fn get(&self, user: usize, item: u32) -> Option<f32> {
+        self.user(user).get(item)
+    }
+
+    /// Every rating, by user then item.
+    pub fn iter(&self) -> impl Iterator<Item = Rating> + '_ {
+        (0..self.n_users).flat_map(move |u| {
+            let row = self.user(u);
+            (0..row.len()).map(move |k| Rating {
+                user: u as u32,
+                item: row.items[k],
+                value: row.values[k],
+                time: row.times[k],
+            })
+        })
+    }
+
+    /// All rating values, by user then item.
+    pub fn values(&self) -> &[f32] {
+        &self.user_values
+    }
+
+    /// All timestamps, by user then item.
+    pub fn times(&self) -> &[i64] {
+        &self.user_times
+    }
+
+    /// Mean of all ratings (0 for an empty matrix). Summed in f64.
+    pub fn global_mean(&self) -> f64 {
+        if self.nnz() == 0 {
+            return 0.0;
+        }
+        self.user_values.iter().map(|&v| v as f64).sum::<f64>() / self.nnz() as f64
+    }
+
+    /// Number of movies with at least one rating.
+    pub fn rated_items(&self) -> usize {
+        (0..self.n_items).filter(|&i| self.item_count(i) > 0).count()
+    }
+
+    /// Bytes held by the arrays (for reports and memory budgets).
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        (self.user_ptr.len() + self.item_ptr.len()) * size_of::<usize>()
+            + (self.user_items.len() + self.item_users.len()) * size_of::<u32>()
+            + (self.user_values.len() + self.item_values.len()) * size_of::<f32>()
+            + self.user_times.len() * size_of::<i64>()
+    }
+}
+
+/// Borrowed raw arrays of a [`RatingMatrix`].
+#[derive(Debug, Clone, Copy)]
+pub struct RatingMatrixPartsRef<'a> {
+    pub n_users: usize,
+    pub n_items: usize,
+    pub user_ptr: &'a [usize],
+    pub user_items: &'a [u32],
+    pub user_values: &'a [f32],
+    pub user_times: &'a [i64],
+    pub item_ptr: &'a [usize],
+    pub item_users: &'a [u32],
+    pub item_values: &'a [f32],
+}
+
+/// CSR → CSC. Users are visited in order, so each column comes out sorted by user.
+fn transpose(
+    n_users: usize,
+    n_items: usize,
+    user_ptr: &[usize],
+    user_items: &[u32],
+    user_values: &[f32],
+) -> (Vec<usize>, Vec<u32>, Vec<f32>) {
+    let nnz = user_items.len();
+    let mut item_ptr = vec![0usize; n_items + 1];
+    for &i in user_items {
+        item_ptr[i as usize + 1] += 1;
+    }
+    for i in 0..n_items {
+        item_ptr[i + 1] += item_ptr[i];
+    }
+    let mut next = item_ptr.clone();
+    let mut item_users = vec![0u32; nnz];
+    let mut item_values = vec![0f32; nnz];
+    for u in 0..n_users {
+        for k in user_ptr[u]..user_ptr[u + 1] {
+            let slot = &mut next[user_items[k] as usize];
+            item_users[*slot] = u as u32;
+            item_values[*slot] = user_values[k];
+            *slot += 1;
+        }
+    }
+    (item_ptr, item_users, item_values)
+}
+
+fn check_offsets(ptr: &[usize], nnz: usize) -> Result<(), InvalidMatrix> {
+    if ptr.first() != Some(&0) || ptr.last() != Some(&nnz) {
+        return Err(InvalidMatrix("offsets do not span the data"));
+    }
+    if ptr.windows(2).any(|w| w[0] > w[1]) {
+        return Err(InvalidMatrix("offsets decrease"));
+    }
+    Ok(())
+}
+
+fn check_sorted_rows(ptr: &[usize], idx: &[u32], bound: usize) -> Result<(), InvalidMatrix> {
+    for w in ptr.windows(2) {
+        let row = &idx[w[0]..w[1]];
+        if row.windows(2).any(|p| p[0] >= p[1]) {
+            return Err(InvalidMatrix("row not strictly sorted"));
+        }
+        if row.last().is_some_and(|&last| last as usize >= bound) {
+            return Err(InvalidMatrix("index out of range"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(user: u32, item: u32, value: f32, time: i64) -> Rating {
+        Rating {
+            user,
+            item,
+            value,
+            time,
+        }
+    }
+
+    #[test]
+    fn builds_both_views_sorted() {
+        let (m, dups) = RatingMatrix::from_ratings(
+            3,
+            4,
+            vec![r(2, 1, 3.0, 5), r(0, 3, 4.0, 1), r(0, 1, 2.5, 2), r(1, 1, 5.0, 3)],
+        );
+        assert_eq!(dups, 0);
+        assert_eq!(m.nnz(), 4);
+        assert_eq!(m.user(0).items, &[1, 3]);
+        assert_eq!(m.user(0).values, &[2.5, 4.0]);
+        assert_eq!(m.item(1).users, &[0, 1, 2]);
+        assert_eq!(m.item(1).values, &[2.5, 5.0, 3.0]);
+        assert!(m.item(0).is_empty());
+        assert_eq!(m.get(2, 1), Some(3.0));
+        assert_eq!(m.get(2, 0), None);
+        assert_eq!(m.rated_items(), 2);
+        assert!((m.global_mean() - 3.625).abs() < 1e-12);
+    }
+
+    #[test]
+    fn duplicate_keeps_latest_then_last_arrival() {
+        let (m, dups) = RatingMatrix::from_ratings(
+            1,
+            2,
+            vec![
+                r(0, 0, 1.0, 10),
+                r(0, 0, 4.0, 30),
+                r(0, 0, 2.0, 20),
+                r(0, 1, 3.0, 7),
+                r(0, 1, 3.5, 7),
+            ],
+        );
+        assert_eq!(dups, 3);
+        assert_eq!(m.user(0).values, &[4.0, 3.5]);
+        assert_eq!(m.user(0).times, &[30, 7]);
+        assert_eq!(m.item(0).values, &[4.0]);
+    }
+
+    #[test]
+    fn parts_round_trip_and_validation() {
+        let (m, _) =
+            RatingMatrix::from_ratings(2, 2, vec![r(0, 0, 1.0, 1), r(1, 1, 2.0, 2), r(1, 0, 3.0, 3)]);
+        let p = m.parts();
+        let owned = RatingMatrixParts {
+            n_users: p.n_users,
+            n_items: p.n_items,
+            user_ptr: p.user_ptr.to_vec(),
+            user_items: p.user_items.to_vec(),
+            user_values: p.user_values.to_vec(),
+            user_times: p.user_times.to_vec(),
+            item_ptr: p.item_ptr.to_vec(),
+            item_users: p.item_users.to_vec(),
+            item_values: p.item_values.to_vec(),
+        };
+        assert_eq!(RatingMatrix::from_parts(owned.clone()).as_ref(), Ok(&m));
+        let mut bad = owned.clone();
+        bad.user_items[1] = 9;
+        assert!(RatingMatrix::from_parts(bad).is_err());
+        let mut bad = owned;
+        bad.item_ptr[1] = 7;
+        assert!(RatingMatrix::from_parts(bad).is_err());
+    }
+
+    #[test]
+    fn iter_visits_every_rating() {
+        let (m, _) = RatingMatrix::from_ratings(2, 3, vec![r(1, 2, 1.0, 1), r(0, 1, 2.0, 2)]);
+        let all: Vec<Rating> = m.iter().collect();
+        assert_eq!(all, vec![r(0, 1, 2.0, 2), r(1, 2, 1.0, 1)]);
+    }
+}

@@ -1,0 +1,1 @@
+//! Evaluation: splits, rating-prediction metrics and top-N metrics.

@@ -1,0 +1,1 @@
+//! Where reel keeps its files: platform data, cache and config directories.
