@@ -9,6 +9,9 @@
 
 pub mod cli;
 pub mod data;
+pub mod engine;
 pub mod eval;
 pub mod models;
 pub mod paths;
+pub mod profile;
+pub mod tui;

@@ -285,7 +285,9 @@ impl RatingMatrix {
 
     /// Number of movies with at least one rating.
     pub fn rated_items(&self) -> usize {
-        (0..self.n_items).filter(|&i| self.item_count(i) > 0).count()
+        (0..self.n_items)
+            .filter(|&i| self.item_count(i) > 0)
+            .count()
     }
 
     /// Bytes held by the arrays (for reports and memory budgets).
@@ -383,7 +385,12 @@ mod tests {
         let (m, dups) = RatingMatrix::from_ratings(
             3,
             4,
-            vec![r(2, 1, 3.0, 5), r(0, 3, 4.0, 1), r(0, 1, 2.5, 2), r(1, 1, 5.0, 3)],
+            vec![
+                r(2, 1, 3.0, 5),
+                r(0, 3, 4.0, 1),
+                r(0, 1, 2.5, 2),
+                r(1, 1, 5.0, 3),
+            ],
         );
         assert_eq!(dups, 0);
         assert_eq!(m.nnz(), 4);
@@ -419,8 +426,11 @@ mod tests {
 
     #[test]
     fn parts_round_trip_and_validation() {
-        let (m, _) =
-            RatingMatrix::from_ratings(2, 2, vec![r(0, 0, 1.0, 1), r(1, 1, 2.0, 2), r(1, 0, 3.0, 3)]);
+        let (m, _) = RatingMatrix::from_ratings(
+            2,
+            2,
+            vec![r(0, 0, 1.0, 1), r(1, 1, 2.0, 2), r(1, 0, 3.0, 3)],
+        );
         let p = m.parts();
         let owned = RatingMatrixParts {
             n_users: p.n_users,

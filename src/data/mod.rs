@@ -1,6 +1,7 @@
 //! The data layer: MovieLens files → [`Dataset`] (catalogue + compact rating matrix).
 
 pub mod catalogue;
+pub mod download;
 pub mod matrix;
 
 pub use catalogue::{Catalogue, GenreSet, Movie, Tag};

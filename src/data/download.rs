@@ -1,0 +1,1 @@
+//! Downloading official GroupLens releases.
