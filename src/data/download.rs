@@ -250,7 +250,14 @@ pub fn download(
 
     // 1. Body into a temporary file beside the destination, hashing as it arrives.
     let zip_tmp = TempPath::new(unique_sibling(&opts.datasets_dir, &opts.name, "zip-part"));
-    let got = fetch_to_file(&agent, &url, &zip_tmp.path, expected.size, progress)?;
+    let got = fetch_to_file(
+        &agent,
+        &url,
+        &zip_tmp.path,
+        expected.size,
+        expected.sha256.is_some(),
+        progress,
+    )?;
 
     // 2. Verify.
     if let Some(want) = expected.size {
@@ -263,10 +270,10 @@ pub fn download(
         }
     }
     for (algorithm, want, have) in [
-        ("MD5", &expected.md5, &got.md5),
-        ("SHA-256", &expected.sha256, &got.sha256),
+        ("MD5", &expected.md5, Some(&got.md5)),
+        ("SHA-256", &expected.sha256, got.sha256.as_ref()),
     ] {
-        if let Some(want) = want {
+        if let (Some(want), Some(have)) = (want, have) {
             if !want.eq_ignore_ascii_case(have) {
                 return Err(DownloadError::ChecksumMismatch {
                     url,
@@ -298,7 +305,7 @@ struct Expected {
 struct Fetched {
     bytes: u64,
     md5: String,
-    sha256: String,
+    sha256: Option<String>,
 }
 
 fn exists(path: &Path) -> bool {
@@ -443,6 +450,7 @@ fn fetch_to_file(
     url: &str,
     path: &Path,
     expected_size: Option<u64>,
+    want_sha256: bool,
     progress: &mut dyn FnMut(u64, Option<u64>),
 ) -> Result<Fetched, DownloadError> {
     let response = get(agent, url)?;
@@ -471,7 +479,8 @@ fn fetch_to_file(
     let mut file = File::create_new(path).map_err(io_err)?;
     let mut reader = response.into_reader();
     let mut md5 = Md5::new();
-    let mut sha256 = Sha256::new();
+    // SHA-256 only when there is one to compare with (it costs more than MD5).
+    let mut sha256 = want_sha256.then(Sha256::new);
     let mut buf = vec![0u8; BUFFER_BYTES];
     let mut got: u64 = 0;
     progress(0, total);
@@ -502,7 +511,9 @@ fn fetch_to_file(
             });
         }
         md5.update(&buf[..n]);
-        sha256.update(&buf[..n]);
+        if let Some(sha256) = &mut sha256 {
+            sha256.update(&buf[..n]);
+        }
         file.write_all(&buf[..n]).map_err(io_err)?;
         progress(got, total);
     }
@@ -519,7 +530,7 @@ fn fetch_to_file(
     Ok(Fetched {
         bytes: got,
         md5: hex(&md5.finalize()),
-        sha256: hex(&sha256.finalize()),
+        sha256: sha256.map(|h| hex(&h.finalize())),
     })
 }
 
