@@ -16,6 +16,10 @@
 //!   the official bytes only, so they are *not* applied; the `.md5` served beside the zip
 //!   by that same server is fetched and must match. A download with no checksum at all
 //!   is never installed.
+//!
+//! A run killed outright (SIGKILL, power loss) cannot clean up: its hidden
+//! `.<name>.zip-part-*` / `.<name>.unpacking-*` leftovers never count as a dataset, and the
+//! next download of that release removes those older than a day.
 
 use md5::Md5;
 use serde::Deserialize;
@@ -231,14 +235,9 @@ pub fn download(
         .build();
     let url = opts.zip_url();
 
-    // What the zip must match (see the module docs for why only the official host
-    // uses the pinned values).
-    let mut expected = Expected::default();
-    if opts.is_official() {
-        expected.size = known.size;
-        expected.md5 = known.md5.clone();
-        expected.sha256 = known.sha256.clone();
-    }
+    remove_stale_temporaries(&opts.datasets_dir, &opts.name);
+
+    let mut expected = pinned_expectation(opts, &known);
     if expected.md5.is_none() && expected.sha256.is_none() {
         let md5_url = format!("{url}.md5");
         expected.md5 = Some(fetch_published_md5(
@@ -294,7 +293,59 @@ pub fn download(
     Ok(dest)
 }
 
-#[derive(Debug, Default)]
+/// What the zip must match before any `.md5` is fetched: the pinned values for the
+/// official host, nothing for any other (see the module docs).
+fn pinned_expectation(opts: &DownloadOptions, known: &KnownDataset) -> Expected {
+    if opts.is_official() {
+        Expected {
+            size: known.size,
+            md5: known.md5.clone(),
+            sha256: known.sha256.clone(),
+        }
+    } else {
+        Expected::default()
+    }
+}
+
+/// Temporaries older than this are leftovers of a killed run (Drop never ran) and are
+/// removed by the next download of the same release.
+const STALE_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// Remove `.<name>.zip-part-*` files and `.<name>.unpacking-*` folders left by a run that
+/// was killed more than [`STALE_AFTER`] ago. `.<name>.replaced-*` folders (a previous
+/// dataset moved aside) are never removed automatically. Best effort: errors are ignored.
+fn remove_stale_temporaries(parent: &Path, name: &str) {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    let prefixes = [format!(".{name}.zip-part-"), format!(".{name}.unpacking-")];
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(file_name) = file_name.to_str() else {
+            continue;
+        };
+        if !prefixes.iter().any(|p| file_name.starts_with(p.as_str())) {
+            continue;
+        }
+        let Ok(meta) = entry.path().symlink_metadata() else {
+            continue;
+        };
+        let old = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|age| age > STALE_AFTER);
+        if old {
+            let _ = if meta.is_dir() {
+                fs::remove_dir_all(entry.path())
+            } else {
+                fs::remove_file(entry.path())
+            };
+        }
+    }
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
 struct Expected {
     size: Option<u64>,
     md5: Option<String>,
@@ -335,10 +386,20 @@ fn get(agent: &ureq::Agent, url: &str) -> Result<ureq::Response, DownloadError> 
             status,
             reason: response.status_text().to_string(),
         }),
-        Err(ureq::Error::Transport(t)) => Err(DownloadError::Transport {
-            url: url.to_string(),
-            message: t.to_string(),
-        }),
+        Err(ureq::Error::Transport(t)) => {
+            // Not `t.to_string()`: that repeats the URL the error already names.
+            let mut message = t.kind().to_string();
+            if let Some(detail) = t.message() {
+                message = format!("{message}: {detail}");
+            }
+            if let Some(source) = std::error::Error::source(&t) {
+                message = format!("{message}: {source}");
+            }
+            Err(DownloadError::Transport {
+                url: url.to_string(),
+                message,
+            })
+        }
     }
 }
 
@@ -943,6 +1004,78 @@ mod tests {
         opts.base_url = "http://127.0.0.1:8080/x".into();
         assert!(!opts.is_official());
         assert_eq!(opts.zip_url(), "http://127.0.0.1:8080/x/ml-1m.zip");
+    }
+
+    #[test]
+    fn pinned_values_apply_to_the_official_host_only() {
+        let known = find_known("ml-latest-small").expect("known");
+        let mut opts = DownloadOptions {
+            name: known.name.clone(),
+            base_url: DEFAULT_BASE_URL.into(),
+            datasets_dir: PathBuf::from("/tmp/d"),
+            force: false,
+        };
+        let official = pinned_expectation(&opts, &known);
+        assert_eq!(official.size, Some(994_178));
+        assert_eq!(official.md5, known.md5);
+        assert_eq!(official.sha256, known.sha256);
+        opts.base_url = "http://127.0.0.1:9/movielens".into();
+        assert_eq!(pinned_expectation(&opts, &known), Expected::default());
+        // Nothing pinned for ml-latest: its published .md5 is fetched even from GroupLens.
+        let latest = find_known("ml-latest").expect("known");
+        opts.base_url = DEFAULT_BASE_URL.into();
+        assert_eq!(pinned_expectation(&opts, &latest), Expected::default());
+    }
+
+    #[test]
+    #[cfg(unix)] // sets a folder's mtime through File::open, which Windows refuses
+    fn only_stale_temporaries_of_the_same_release_are_removed() {
+        let dir = std::env::temp_dir().join(format!(
+            "reel-stale-test-{}-{:x}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        fs::create_dir_all(&dir).expect("dir");
+        let old = std::time::SystemTime::now() - STALE_AFTER - Duration::from_secs(60);
+        let make_file = |name: &str, stale: bool| {
+            let p = dir.join(name);
+            let f = File::create(&p).expect("file");
+            if stale {
+                f.set_modified(old).expect("mtime");
+            }
+        };
+        make_file(".ml-1m.zip-part-1-a", true);
+        make_file(".ml-1m.zip-part-2-b", false);
+        make_file(".ml-100k.zip-part-1-c", true);
+        fs::create_dir(dir.join(".ml-1m.unpacking-1-d")).expect("dir");
+        File::create(dir.join(".ml-1m.unpacking-1-d/x"))
+            .expect("file")
+            .set_modified(old)
+            .expect("mtime");
+        File::open(dir.join(".ml-1m.unpacking-1-d"))
+            .expect("open dir")
+            .set_modified(old)
+            .expect("dir mtime");
+        fs::create_dir(dir.join(".ml-1m.replaced-1-e")).expect("dir");
+        File::open(dir.join(".ml-1m.replaced-1-e"))
+            .expect("open dir")
+            .set_modified(old)
+            .expect("dir mtime");
+        remove_stale_temporaries(&dir, "ml-1m");
+        let mut left: Vec<String> = fs::read_dir(&dir)
+            .expect("read")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        let _ = fs::remove_dir_all(&dir);
+        assert_eq!(
+            left,
+            vec![
+                ".ml-100k.zip-part-1-c",
+                ".ml-1m.replaced-1-e",
+                ".ml-1m.zip-part-2-b"
+            ]
+        );
     }
 
     #[test]
