@@ -258,16 +258,7 @@ pub fn download(
         progress,
     )?;
 
-    // 2. Verify.
-    if let Some(want) = expected.size {
-        if got.bytes != want {
-            return Err(DownloadError::SizeMismatch {
-                url,
-                expected: want,
-                got: got.bytes,
-            });
-        }
-    }
+    // 2. Verify (the size was checked as the body arrived).
     for (algorithm, want, have) in [
         ("MD5", &expected.md5, Some(&got.md5)),
         ("SHA-256", &expected.sha256, got.sha256.as_ref()),
@@ -584,6 +575,15 @@ fn fetch_to_file(
                 url: url.to_string(),
                 got,
                 expected: announced,
+            });
+        }
+    }
+    if let Some(want) = expected_size {
+        if got != want {
+            return Err(DownloadError::SizeMismatch {
+                url: url.to_string(),
+                expected: want,
+                got,
             });
         }
     }
@@ -1076,6 +1076,85 @@ mod tests {
                 ".ml-1m.zip-part-2-b"
             ]
         );
+    }
+
+    /// Serve one canned response per connection on 127.0.0.1; returns the URL.
+    fn one_shot_server(response: Vec<u8>) -> String {
+        use std::io::BufRead;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        std::thread::spawn(move || {
+            if let Some(Ok(mut stream)) = listener.incoming().next() {
+                let mut reader = io::BufReader::new(stream.try_clone().expect("clone"));
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let _ = stream.write_all(&response);
+            }
+        });
+        format!("http://127.0.0.1:{port}/x.zip")
+    }
+
+    #[test]
+    fn size_mismatch_is_reported_before_or_after_reading() {
+        let dir = std::env::temp_dir().join(format!(
+            "reel-size-test-{}-{:x}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        fs::create_dir_all(&dir).expect("dir");
+        let agent = ureq::agent();
+        // Announced length differs from the pinned size: rejected before reading.
+        let url = one_shot_server(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close\r\n\r\n0123456789"
+                .to_vec(),
+        );
+        let before = fetch_to_file(
+            &agent,
+            &url,
+            &dir.join("a"),
+            Some(11),
+            false,
+            &mut |_, _| {},
+        );
+        // No length announced: the count is checked once the body ends.
+        let url =
+            one_shot_server(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n0123456789".to_vec());
+        let fetched = fetch_to_file(
+            &agent,
+            &url,
+            &dir.join("b"),
+            Some(11),
+            false,
+            &mut |_, _| {},
+        );
+        let _ = fs::remove_dir_all(&dir);
+        match before {
+            Err(DownloadError::SizeMismatch { expected, got, .. }) => {
+                assert_eq!((expected, got), (11, 10))
+            }
+            Err(e) => panic!("expected SizeMismatch, got {e}"),
+            Ok(_) => panic!("expected SizeMismatch, got a body"),
+        }
+        match fetched {
+            Err(DownloadError::SizeMismatch { expected, got, .. }) => {
+                assert_eq!((expected, got), (11, 10))
+            }
+            Err(e) => panic!("expected SizeMismatch, got {e}"),
+            Ok(_) => panic!("expected SizeMismatch, got a body"),
+        }
+        // Without a pinned size the same body is accepted (its checksum decides).
+        let url =
+            one_shot_server(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n0123456789".to_vec());
+        let path = dir.join("c");
+        fs::create_dir_all(&dir).expect("dir");
+        let fetched = fetch_to_file(&agent, &url, &path, None, true, &mut |_, _| {});
+        let _ = fs::remove_dir_all(&dir);
+        let fetched = fetched.expect("body without length");
+        assert_eq!(fetched.bytes, 10);
+        assert_eq!(fetched.md5, hex(&Md5::digest(b"0123456789")));
+        assert_eq!(fetched.sha256, Some(hex(&Sha256::digest(b"0123456789"))));
     }
 
     #[test]
