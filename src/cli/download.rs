@@ -1,7 +1,7 @@
 //! `reel download`: fetch an official GroupLens MovieLens release into the datasets folder.
 
 use crate::data::download::{
-    download, known_datasets, DownloadError, DownloadOptions, DEFAULT_BASE_URL,
+    download, find_known, known_datasets, DownloadError, DownloadOptions, DEFAULT_BASE_URL,
 };
 use crate::paths;
 use anyhow::{anyhow, Context};
@@ -57,7 +57,15 @@ pub fn run(args: &DownloadArgs) -> anyhow::Result<()> {
     };
     let is_default_place =
         args.name == paths::DEFAULT_DATASET && default_dir.as_deref() == Some(&*opts.datasets_dir);
+    find_known(&args.name)?;
+    let dest = opts.destination();
+    if !args.force && dest.exists() {
+        print_already_there(&args.name, &dest, is_default_place);
+        return Ok(());
+    }
 
+    eprintln!("Downloading {} from {}", args.name, opts.zip_url());
+    // Drawn on stderr, and only when it is a terminal (hidden when piped or logged).
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::no_length();
         if let Ok(style) = ProgressStyle::with_template(
@@ -70,7 +78,6 @@ pub fn run(args: &DownloadArgs) -> anyhow::Result<()> {
         ProgressBar::hidden()
     };
     bar.set_message(args.name.clone());
-    eprintln!("Downloading {} from {}", args.name, opts.zip_url());
     let mut length_set = false;
     let result = download(&opts, &mut |so_far, total| {
         if !length_set {
@@ -94,16 +101,19 @@ pub fn run(args: &DownloadArgs) -> anyhow::Result<()> {
             Ok(())
         }
         Err(DownloadError::AlreadyExists { path }) => {
-            println!(
-                "{} is already in {} (pass --force to download it again)",
-                args.name,
-                path.display()
-            );
-            println!("{}", next_step(&path, is_default_place));
+            print_already_there(&args.name, &path, is_default_place);
             Ok(())
         }
         Err(e) => Err(e).with_context(|| format!("reel download {} failed", args.name)),
     }
+}
+
+fn print_already_there(name: &str, path: &Path, is_default_place: bool) {
+    println!(
+        "{name} is already in {} (pass --force to download it again)",
+        path.display()
+    );
+    println!("{}", next_step(path, is_default_place));
 }
 
 /// The `--list` table.
