@@ -3,6 +3,8 @@
 //! (read in place from REEL_TEST_DATA or ../shared/data/ml-latest-small; never copied
 //! into the repository).
 
+mod common;
+
 use md5::{Digest, Md5};
 use reel::data::download::{download, DownloadError, DownloadOptions};
 use std::collections::HashMap;
@@ -20,17 +22,9 @@ const NAME: &str = "ml-latest-small";
 
 // ---------------------------------------------------------------- test data
 
+/// The real ml-latest-small folder (panics, naming the path and REEL_TEST_DATA, if absent).
 fn data_dir() -> PathBuf {
-    let dir = match std::env::var_os("REEL_TEST_DATA") {
-        Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/ml-latest-small"),
-    };
-    assert!(
-        dir.join("ratings.csv").is_file(),
-        "MovieLens test data not found at {} (set REEL_TEST_DATA to the ml-latest-small folder)",
-        dir.display()
-    );
-    dir
+    common::ml_latest_small()
 }
 
 /// The data folder's files, sorted by name.
