@@ -29,7 +29,9 @@ fn load(c: &mut Criterion) {
     c.bench_function("load ml-latest-small from CSV", |b| {
         b.iter(|| data::load(&dir, &parse).map(|d| d.ratings.nnz()))
     });
-    let cache = tempfile::tempdir().map(|t| t.keep()).unwrap_or_else(|_| std::env::temp_dir());
+    let cache = tempfile::tempdir()
+        .map(|t| t.keep())
+        .unwrap_or_else(|_| std::env::temp_dir());
     let cached = LoadOptions {
         lenient: false,
         cache: CacheMode::Dir(cache),

@@ -173,8 +173,12 @@ pub fn split_exact<'a, const N: usize>(line: &'a [u8], sep: &[u8]) -> Result<[&'
     let mut fields: [&[u8]; N] = [&[]; N];
     let mut rest = line;
     let mut n = 0;
+    let find = |hay: &[u8]| match sep {
+        [one] => memchr::memchr(*one, hay),
+        _ => memchr::memmem::find(hay, sep),
+    };
     loop {
-        let (field, more) = match memchr::memmem::find(rest, sep) {
+        let (field, more) = match find(rest) {
             Some(pos) => (&rest[..pos], Some(&rest[pos + sep.len()..])),
             None => (rest, None),
         };
