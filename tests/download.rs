@@ -589,36 +589,3 @@ fn cli_run_downloads_then_reports_already_present() {
     assert!(format!("{err:#}").contains("nope"), "{err:#}");
 }
 
-/// Throughput on loopback with a larger (stored, incompressible) body.
-/// `cargo test --test download -- --ignored --nocapture loopback_throughput`
-#[test]
-#[ignore]
-fn loopback_throughput() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let mut rng = fastrand::Rng::with_seed(7);
-    let mut blob = vec![0u8; 64 << 20];
-    rng.fill(&mut blob);
-    let path = tmp.path().join("big.zip");
-    let mut zip = ZipWriter::new(fs::File::create(&path).expect("create"));
-    let opts = SimpleFileOptions::default()
-        .compression_method(CompressionMethod::Stored)
-        .large_file(false);
-    zip.start_file(format!("{NAME}/blob.bin"), opts)
-        .expect("entry");
-    zip.write_all(&blob).expect("write");
-    zip.finish().expect("finish");
-    let bytes = fs::read(&path).expect("read");
-    let server = Server::start();
-    server.serve_zip(bytes.clone(), &bytes);
-    let datasets = tmp.path().join("datasets");
-    let started = Instant::now();
-    let out = download(&server.options(&datasets, false), &mut no_progress()).expect("download");
-    let secs = started.elapsed().as_secs_f64();
-    assert_eq!(fs::read(out.join("blob.bin")).expect("blob"), blob);
-    eprintln!(
-        "{} bytes fetched + MD5-checked + unpacked in {:.3} s: {:.0} MB/s",
-        bytes.len(),
-        secs,
-        bytes.len() as f64 / secs / 1e6
-    );
-}
