@@ -588,4 +588,3 @@ fn cli_run_downloads_then_reports_already_present() {
     let err = run(&bad).expect_err("unknown name");
     assert!(format!("{err:#}").contains("nope"), "{err:#}");
 }
-
