@@ -110,6 +110,23 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     s
 }
 
+/// The (min, max) of the training ratings (`(fallback, fallback)` if empty):
+/// the range predictions are clipped to.
+pub fn rating_range(train: &RatingMatrix, fallback: f32) -> (f32, f32) {
+    let (min, max) = train
+        .values()
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    if min <= max {
+        (min, max)
+    } else {
+        (fallback, fallback)
+    }
+}
+
 /// The items each training user rated, sorted (a compact copy of the CSR
 /// index, so a fitted model does not borrow the training matrix).
 #[derive(Debug, Clone, PartialEq)]

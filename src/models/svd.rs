@@ -27,7 +27,7 @@
 use rayon::prelude::*;
 
 pub use super::factors::{append_user, RankingConfig};
-use super::factors::{BiasedMf, Factors, MfUser, Ranker, RatedLists};
+use super::factors::{rating_range, BiasedMf, Factors, MfUser, Ranker, RatedLists};
 use super::{Model, Progress, UserModel, Who};
 use crate::data::RatingMatrix;
 
@@ -192,13 +192,7 @@ fn fit_sgd(
     let blocks = config.blocks.clamp(1, n_users.max(1).min(n_items.max(1)));
     let mut rng = fastrand::Rng::with_seed(config.seed);
     let mu = train.global_mean() as f32;
-    let (min, max) = train
-        .values()
-        .iter()
-        .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| {
-            (a.min(v), b.max(v))
-        });
-    let (min, max) = if min <= max { (min, max) } else { (mu, mu) };
+    let (min, max) = rating_range(train, mu);
 
     let (_, inv_u) = permutation(n_users, &mut rng);
     let (_, inv_i) = permutation(n_items, &mut rng);
