@@ -13,6 +13,7 @@ pub mod als;
 pub mod baseline;
 pub mod item_knn;
 pub mod popular;
+pub mod similarity;
 pub mod svd;
 pub mod topn;
 pub mod user_knn;
