@@ -1,5 +1,6 @@
 //! `reel eval`: measure models by rating prediction (RMSE, MAE) or the top-N protocol.
 
+use super::{emit, DataArgs};
 use crate::data::{Dataset, RatingMatrix};
 use crate::eval::files::read_train_test;
 use crate::eval::run::{
@@ -77,19 +78,15 @@ pub struct EvalOutput {
     pub topn: Vec<TopNResult>,
 }
 
-/// Runs `reel eval`. `load` is called only when the dataset is needed (not with
-/// `--train/--test`).
-pub fn run(
-    args: &EvalArgs,
-    load: &mut dyn FnMut() -> anyhow::Result<Dataset>,
-) -> anyhow::Result<()> {
-    let out = evaluate(args, load)?;
+/// Runs `reel eval`. The dataset (`--data`, `$REEL_DATA` or the default folder) is
+/// loaded only when needed, i.e. not with `--train/--test`.
+pub fn run(data: &DataArgs, args: &EvalArgs) -> anyhow::Result<()> {
+    let out = evaluate(args, &mut || data.load())?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        emit(&format!("{}\n", serde_json::to_string_pretty(&out)?))
     } else {
-        print!("{}", render_table(&out));
+        emit(&render_table(&out))
     }
-    Ok(())
 }
 
 /// Runs the evaluation and returns the results (what [`run`] prints).
