@@ -11,6 +11,8 @@
 
 pub mod als;
 pub mod baseline;
+pub mod factors;
+pub mod implicit;
 pub mod item_knn;
 pub mod popular;
 pub mod similarity;
