@@ -244,25 +244,35 @@ fn tune_ranking() {
     let (outer_train, _) = holdout(nu, ni, &ratings, 0.2, 7);
     let train_ratings: Vec<Rating> = outer_train.iter().collect();
     let (inner_train, inner_test) = holdout(nu, ni, &train_ratings, 0.2, 1234);
-    let grid: Vec<RankingConfig> = {
-        let mut g = Vec::new();
-        for &neighbours in &[50usize, 100, 200] {
-            for &dislike_weight in &[0.0f32, 0.5, 1.0] {
-                for &user_exponent in &[0.0f32, 0.5] {
-                    for &alpha in &[0.5f32, 0.7] {
-                        g.push(RankingConfig {
-                            neighbours,
-                            dislike_weight,
-                            user_exponent,
-                            alpha,
-                            ..RankingConfig::default()
-                        });
-                    }
+    let mut grid: Vec<RankingConfig> = Vec::new();
+    for &neighbours in &[100usize, 200] {
+        for &dislike_weight in &[0.0f32, 0.25] {
+            for &user_exponent in &[0.5f32, 1.0] {
+                for &(rated_exponent, candidate_exponent) in &[
+                    (0.5f32, 0.5f32),
+                    (0.5, 0.3),
+                    (0.5, 0.15),
+                    (1.0, 0.0),
+                    (1.0, 0.2),
+                    (1.0, 0.4),
+                ] {
+                    grid.push(RankingConfig {
+                        neighbours,
+                        dislike_weight,
+                        user_exponent,
+                        rated_exponent,
+                        candidate_exponent,
+                        ..RankingConfig::default()
+                    });
                 }
             }
         }
-        g
-    };
+    }
+    let pop = Popular::fit(&inner_train, &PopularConfig::default(), &mut |_| {});
+    println!(
+        "popular NDCG@10 {:.4}",
+        ndcg_hr(&pop, &inner_train, &inner_test).0
+    );
     for rk in grid {
         let config = ItemKnnConfig {
             ranking: rk.clone(),

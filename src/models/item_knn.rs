@@ -70,9 +70,13 @@ pub struct RankingConfig {
     /// Each rater's co-occurrences are weighted by `n_u^(−user_exponent)`: a user
     /// who rated everything says less about any pair.
     pub user_exponent: f32,
-    /// Asymmetric cosine: `c_ij / (‖i‖^(2α) ‖j‖^(2(1−α)))` for rated `i`, candidate
-    /// `j`; 0.5 is the ordinary cosine, lower values penalise popular candidates less.
-    pub alpha: f32,
+    /// Vote of rated movie `i` for candidate `j`: `c_ij / (‖i‖^(2a) ‖j‖^(2b))`, with
+    /// `c_ij` the weighted co-occurrence and `‖i‖²` the weighted rating count;
+    /// `a = b = 0.5` is the cosine, `a = 1, b = 0` a random walk (P3), `b > 0`
+    /// penalises popular candidates (RP3β).
+    pub rated_exponent: f32,
+    /// `b` above.
+    pub candidate_exponent: f32,
     /// Weight of the predicted rating (rescaled to [0, 1]) added to the normalised score.
     pub rating_blend: f32,
 }
@@ -84,7 +88,8 @@ impl Default for RankingConfig {
             like_threshold: 4.0,
             dislike_weight: 0.5,
             user_exponent: 0.0,
-            alpha: 0.5,
+            rated_exponent: 0.5,
+            candidate_exponent: 0.5,
             rating_blend: 0.0,
         }
     }
@@ -224,16 +229,20 @@ impl ItemKnn {
         };
         let keep = config.keep.max(config.k);
         let min_support = config.min_support.max(1);
-        let alpha = rk.alpha.clamp(0.0, 1.0);
         // ‖i‖^(2α) for the rated side, ‖j‖^(2(1−α)) for the candidate side.
-        let norm_rated: Vec<f32> = norm
-            .iter()
-            .map(|&n| n.max(f32::MIN_POSITIVE).powf(alpha))
-            .collect();
-        let norm_cand: Vec<f32> = norm
-            .iter()
-            .map(|&n| n.max(f32::MIN_POSITIVE).powf(1.0 - alpha))
-            .collect();
+        let inv_norm = |e: f32| -> Vec<f32> {
+            norm.iter()
+                .map(|&n| if n > 0.0 { n.powf(-e) } else { 0.0 })
+                .collect()
+        };
+        let (inv_rated, inv_cand) = (inv_norm(rk.rated_exponent), inv_norm(rk.candidate_exponent));
+        // Pairs with a single co-rater are skipped (see the drain below), unless
+        // the similarity is unshrunk and asked to count them.
+        let min_pair = if config.shrinkage > 0.0 {
+            min_support.max(2)
+        } else {
+            min_support
+        };
 
         let mut rating_list = Neighbours::default();
         let mut ranking_list = Neighbours::default();
@@ -255,20 +264,21 @@ impl ItemKnn {
                         acc.accumulate(target, &rows);
                         let mut rate: Vec<(u32, f32)> = Vec::new();
                         rank_cands.clear();
-                        let ni = norm_rated[i];
+                        let inv_rated = inv_rated[i];
                         acc.drain(|j, s| {
-                            if j as usize == i {
+                            // A pair seen through a single rater carries no evidence: its
+                            // shrunk similarity is 0 and its co-occurrence is noise.
+                            if s.n < min_pair.min(2) || j as usize == i {
                                 return;
                             }
-                            let sim = s.similarity(min_support, config.shrinkage);
-                            if sim > 0.0 && sim.is_finite() {
-                                rate.push((j, sim));
-                            }
-                            if s.c > 0.0 {
-                                let r = s.c / (ni * norm_cand[j as usize]);
-                                if r.is_finite() {
-                                    rank_cands.push((j, r));
+                            if s.n >= min_pair {
+                                let sim = s.similarity(min_support, config.shrinkage);
+                                if sim > 0.0 {
+                                    rate.push((j, sim));
                                 }
+                            }
+                            if s.n >= 2 && s.c > 0.0 {
+                                rank_cands.push((j, s.c * inv_rated * inv_cand[j as usize]));
                             }
                         });
                         top_k(&mut rate, keep);

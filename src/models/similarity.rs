@@ -215,10 +215,11 @@ impl CoStats {
             return 0.0;
         }
         let den = self.xx * self.yy;
-        if den <= 0.0 || !den.is_finite() {
-            return 0.0;
+        if den > 0.0 {
+            shrink(self.xy / den.sqrt(), self.n, shrinkage)
+        } else {
+            0.0
         }
-        shrink(self.xy / den.sqrt(), self.n, shrinkage)
     }
 }
 
