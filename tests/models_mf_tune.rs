@@ -254,3 +254,59 @@ fn topn() {
         fit_s
     );
 }
+
+/// Reference: movies ranked by number of training ratings (same for everyone).
+struct Popular {
+    counts: Vec<f32>,
+    rated: reel::models::factors::RatedLists,
+}
+struct PopularUser<'a> {
+    counts: &'a [f32],
+    rated: &'a [u32],
+}
+impl reel::models::UserModel for PopularUser<'_> {
+    fn predict(&self, item: u32) -> f32 {
+        self.counts[item as usize]
+    }
+    fn rated(&self) -> &[u32] {
+        self.rated
+    }
+}
+impl Model for Popular {
+    fn name(&self) -> &str {
+        "popular"
+    }
+    fn n_items(&self) -> usize {
+        self.counts.len()
+    }
+    fn for_user<'a>(&'a self, who: reel::models::Who<'a>) -> Box<dyn reel::models::UserModel + 'a> {
+        let rated = match who {
+            reel::models::Who::Known(u) => self.rated.user(u),
+            reel::models::Who::New(_) => &[],
+        };
+        Box::new(PopularUser {
+            counts: &self.counts,
+            rated,
+        })
+    }
+}
+
+#[test]
+#[ignore]
+fn popular_reference() {
+    let (nu, ni, all) = load_ratings();
+    let (outer_train, outer_test) = per_user_holdout(nu, ni, &all, 1);
+    let inner: Vec<Rating> = outer_train.iter().collect();
+    let (train, test) = per_user_holdout(nu, ni, &inner, 2);
+    for (name, tr, te) in [
+        ("inner", &train, &test),
+        ("outer", &outer_train, &outer_test),
+    ] {
+        let model = Popular {
+            counts: (0..tr.n_items()).map(|i| tr.item_count(i) as f32).collect(),
+            rated: reel::models::factors::RatedLists::from_matrix(tr),
+        };
+        let (ndcg, hr, n) = ndcg_hr(&model, tr, te, 10);
+        println!("popular {name} ndcg@10 {ndcg:.4} hr@10 {hr:.4} users {n}");
+    }
+}
