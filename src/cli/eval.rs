@@ -280,12 +280,13 @@ pub fn render_table(out: &EvalOutput) -> String {
         let rep = &first.report;
         let _ = writeln!(
             s,
-            "Users: {} with test ratings, {} evaluated, {} skipped (no relevant movie), {} evaluated without training ratings; {} movies in train",
+            "Users: {} with test ratings, {} evaluated, {} skipped (no relevant movie), {} evaluated without training ratings; {} movies in train; {} relevant test movies absent from train (never recommendable)",
             rep.test_users,
             rep.users_evaluated,
             rep.users_skipped_no_relevant,
             rep.users_without_train,
-            rep.catalogue_size
+            rep.catalogue_size,
+            rep.relevant_not_in_train
         );
         let k = rep.k;
         let _ = writeln!(s);

@@ -50,6 +50,9 @@ pub struct TopNReport {
     pub users_without_train: usize,
     /// Movies with at least one training rating (the candidate pool and coverage base).
     pub catalogue_size: usize,
+    /// Relevant test movies (of evaluated users) with no training rating: they count in
+    /// recall and NDCG but can never be recommended.
+    pub relevant_not_in_train: usize,
     pub precision: f64,
     pub recall: f64,
     pub ndcg: f64,
@@ -90,8 +93,9 @@ pub fn evaluate_top_n(
         .collect();
     let catalogue_size = in_train.iter().filter(|&&b| b).count();
 
-    // Per user: None if skipped, else (metrics, list, had no train ratings).
-    let results: Vec<Option<(UserTopN, Vec<u32>, bool)>> = by_user
+    // Per user: None if skipped, else (metrics, list, had no train ratings,
+    // relevant movies absent from train).
+    let results: Vec<Option<(UserTopN, Vec<u32>, bool, usize)>> = by_user
         .par_iter()
         .map(|(user, items)| {
             let relevant: HashSet<u32> = items
@@ -118,11 +122,20 @@ pub fn evaluate_top_n(
                 .into_iter()
                 .map(|r| r.item)
                 .collect();
-            Some((UserTopN::score(&list, &relevant, config.k), list, cold))
+            let unreachable = relevant
+                .iter()
+                .filter(|&&i| !in_train.get(i as usize).copied().unwrap_or(false))
+                .count();
+            Some((
+                UserTopN::score(&list, &relevant, config.k),
+                list,
+                cold,
+                unreachable,
+            ))
         })
         .collect();
 
-    let scored: Vec<&(UserTopN, Vec<u32>, bool)> = results.iter().flatten().collect();
+    let scored: Vec<&(UserTopN, Vec<u32>, bool, usize)> = results.iter().flatten().collect();
     let per_user: Vec<UserTopN> = scored.iter().map(|s| s.0).collect();
     let mean = mean_top_n(&per_user);
     let cov = coverage(
@@ -138,6 +151,7 @@ pub fn evaluate_top_n(
         users_skipped_no_relevant: by_user.len() - scored.len(),
         users_without_train: scored.iter().filter(|s| s.2).count(),
         catalogue_size,
+        relevant_not_in_train: scored.iter().map(|s| s.3).sum(),
         precision: mean.precision,
         recall: mean.recall,
         ndcg: mean.ndcg,
@@ -231,6 +245,7 @@ mod tests {
         assert_eq!(rep.users_evaluated, 2);
         assert_eq!(rep.users_skipped_no_relevant, 1);
         assert_eq!(rep.catalogue_size, 5);
+        assert_eq!(rep.relevant_not_in_train, 1);
         let close = |a: f64, b: f64| assert!((a - b).abs() < 1e-12, "{a} != {b}");
         close(rep.precision, (0.5 + 0.5) / 2.0);
         close(rep.recall, (0.5 + 1.0) / 2.0);
