@@ -77,6 +77,17 @@ pub fn group_by_user(test: &[Rating]) -> Vec<(u32, Vec<(u32, f32)>)> {
     out
 }
 
+/// One evaluated user.
+struct UserOutcome {
+    metrics: UserTopN,
+    /// The recommended list.
+    list: Vec<u32>,
+    /// No training rating.
+    cold: bool,
+    /// Relevant test movies absent from train.
+    unreachable: usize,
+}
+
 /// Runs the top-N protocol: `model` must have been fitted on `train`; `test` holds the
 /// held-out ratings (dense indices of the same id space as `train`).
 pub fn evaluate_top_n(
@@ -93,9 +104,7 @@ pub fn evaluate_top_n(
         .collect();
     let catalogue_size = in_train.iter().filter(|&&b| b).count();
 
-    // Per user: None if skipped, else (metrics, list, had no train ratings,
-    // relevant movies absent from train).
-    let results: Vec<Option<(UserTopN, Vec<u32>, bool, usize)>> = by_user
+    let results: Vec<Option<UserOutcome>> = by_user
         .par_iter()
         .map(|(user, items)| {
             let relevant: HashSet<u32> = items
@@ -126,20 +135,20 @@ pub fn evaluate_top_n(
                 .iter()
                 .filter(|&&i| !in_train.get(i as usize).copied().unwrap_or(false))
                 .count();
-            Some((
-                UserTopN::score(&list, &relevant, config.k),
+            Some(UserOutcome {
+                metrics: UserTopN::score(&list, &relevant, config.k),
                 list,
                 cold,
                 unreachable,
-            ))
+            })
         })
         .collect();
 
-    let scored: Vec<&(UserTopN, Vec<u32>, bool, usize)> = results.iter().flatten().collect();
-    let per_user: Vec<UserTopN> = scored.iter().map(|s| s.0).collect();
+    let scored: Vec<&UserOutcome> = results.iter().flatten().collect();
+    let per_user: Vec<UserTopN> = scored.iter().map(|s| s.metrics).collect();
     let mean = mean_top_n(&per_user);
     let cov = coverage(
-        scored.iter().map(|s| s.1.as_slice()),
+        scored.iter().map(|s| s.list.as_slice()),
         config.k,
         catalogue_size,
     );
@@ -149,9 +158,9 @@ pub fn evaluate_top_n(
         test_users: by_user.len(),
         users_evaluated: scored.len(),
         users_skipped_no_relevant: by_user.len() - scored.len(),
-        users_without_train: scored.iter().filter(|s| s.2).count(),
+        users_without_train: scored.iter().filter(|s| s.cold).count(),
         catalogue_size,
-        relevant_not_in_train: scored.iter().map(|s| s.3).sum(),
+        relevant_not_in_train: scored.iter().map(|s| s.unreachable).sum(),
         precision: mean.precision,
         recall: mean.recall,
         ndcg: mean.ndcg,
