@@ -126,7 +126,13 @@ pub fn evaluate_top_n(
                 allow: Some(&allow),
                 exclude: &[],
             };
-            let user_model = model.for_user(Who::Known(u));
+            // A user outside the training matrix is ranked as an empty new profile.
+            let who = if u < train.n_users() {
+                Who::Known(u)
+            } else {
+                Who::New(&[])
+            };
+            let user_model = model.for_user(who);
             let list: Vec<u32> = top_n(user_model.as_ref(), n_items, config.k, &filter, 0)
                 .into_iter()
                 .map(|r| r.item)
@@ -264,5 +270,30 @@ mod tests {
         close(rep.ndcg, (ndcg0 + 1.0) / 2.0);
         // Lists [1,3] and [0,1] → {0,1,3} of 5 train items.
         close(rep.coverage, 3.0 / 5.0);
+    }
+
+    #[test]
+    fn users_without_training_ratings_are_ranked_and_counted() {
+        let (train, _) = RatingMatrix::from_ratings(2, 4, vec![r(0, 0, 4.0), r(0, 1, 4.0)]);
+        let model = LowestFirst {
+            train: train.clone(),
+        };
+        // User 1 is in the matrix with no ratings; user 5 is outside it.
+        let test = vec![r(1, 0, 5.0), r(5, 1, 5.0), r(5, 3, 4.5)];
+        let rep = evaluate_top_n(
+            &model,
+            &train,
+            &test,
+            &TopNConfig {
+                k: 1,
+                relevance_threshold: 4.0,
+            },
+        );
+        assert_eq!(rep.users_evaluated, 2);
+        assert_eq!(rep.users_without_train, 2);
+        // Both get [0]: user 1 hits, user 5 (relevant {1, 3}; 3 is not in train) misses.
+        assert_eq!(rep.relevant_not_in_train, 1);
+        assert!((rep.hit_rate - 0.5).abs() < 1e-12);
+        assert!((rep.coverage - 0.5).abs() < 1e-12);
     }
 }
