@@ -33,8 +33,7 @@ use rayon::prelude::*;
 
 use super::baseline::{fit_biases, BaselineConfig};
 use super::similarity::{
-    clean_profile, clip, clip_range, top_k, Accumulator, Neighbours, SharedTopK, SparseSide,
-    UserRows,
+    clean_profile, clip, clip_range, top_k, Accumulator, Neighbours, SparseSide, UserRows,
 };
 use super::{Model, Progress, UserModel, Who};
 use crate::data::{RatingMatrix, RatingScale};
@@ -251,61 +250,57 @@ impl ItemKnn {
             min_support
         };
 
-        // Each unordered pair {i, j} is accumulated once, while visiting the larger
-        // index, and offered to both movies' bounded lists.
-        let rate_top = SharedTopK::new(n_items, keep);
-        let rank_top = SharedTopK::new(n_items, rk.neighbours);
+        // Every movie's lists are computed from its own full co-rating row: each pair
+        // is visited from both sides, but no list is shared between threads.
+        let mut rating_list = Neighbours::from_lists(Vec::new());
+        let mut ranking_list = Neighbours::from_lists(Vec::new());
         let chunk = (n_items / 64).clamp(64, 4096);
         let mut start = 0;
         while start < n_items {
             let end = (start + chunk).min(n_items);
-            (start..end).into_par_iter().for_each_init(
-                || (Accumulator::new(n_items), Vec::new(), Vec::new()),
-                |(acc, own_rate, own_rank), i| {
-                    let range = p.item_ptr[i]..p.item_ptr[i + 1];
-                    let target = p.item_users[range.clone()]
-                        .iter()
-                        .zip(&x_col[range.clone()])
-                        .zip(&w_col[range])
-                        .map(|((&u, &x), &w)| (u, x, w));
-                    acc.accumulate_below(target, &rows, i as u32);
-                    own_rate.clear();
-                    own_rank.clear();
-                    acc.drain(|j, s| {
-                        // A pair seen through a single rater carries no evidence: its
-                        // shrunk similarity is 0 and its co-occurrence is noise.
-                        if s.n < min_pair.min(2) {
-                            return;
-                        }
-                        let ju = j as usize;
-                        if s.n >= min_pair {
-                            let sim = s.similarity(min_support, config.shrinkage);
-                            if sim > 0.0 && sim.is_finite() {
-                                own_rate.push((j, sim));
-                                rate_top.offer(ju, i as u32, sim);
+            let out: Vec<(Vec<(u32, f32)>, Vec<(u32, f32)>)> = (start..end)
+                .into_par_iter()
+                .map_init(
+                    || Accumulator::new(n_items),
+                    |acc, i| {
+                        let range = p.item_ptr[i]..p.item_ptr[i + 1];
+                        let target = p.item_users[range.clone()]
+                            .iter()
+                            .zip(&x_col[range.clone()])
+                            .zip(&w_col[range])
+                            .map(|((&u, &x), &w)| (u, x, w));
+                        acc.accumulate(target, &rows);
+                        let mut rate = Vec::new();
+                        let mut rank = Vec::new();
+                        acc.drain(|j, s| {
+                            // A pair seen through a single rater carries no evidence: its
+                            // shrunk similarity is 0 and its co-occurrence is noise.
+                            if s.n < min_pair.min(2) || j as usize == i {
+                                return;
                             }
-                        }
-                        if s.n >= 2 && s.c > 0.0 {
-                            // Rated i votes for j, and rated j for i.
-                            let ij = s.c * inv_rated[i] * inv_cand[ju];
-                            let ji = s.c * inv_rated[ju] * inv_cand[i];
-                            if ij.is_finite() && ji.is_finite() {
-                                own_rank.push((j, ij));
-                                rank_top.offer(ju, i as u32, ji);
+                            if s.n >= min_pair {
+                                let sim = s.similarity(min_support, config.shrinkage);
+                                if sim > 0.0 && sim.is_finite() {
+                                    rate.push((j, sim));
+                                }
                             }
-                        }
-                    });
-                    // i's own side: only its best few can survive, offer just those.
-                    top_k(own_rate, keep);
-                    for &(j, w) in own_rate.iter() {
-                        rate_top.offer(i, j, w);
-                    }
-                    top_k(own_rank, rk.neighbours);
-                    for &(j, w) in own_rank.iter() {
-                        rank_top.offer(i, j, w);
-                    }
-                },
-            );
+                            if s.n >= 2 && s.c > 0.0 {
+                                // Rated i votes for candidate j.
+                                let ij = s.c * inv_rated[i] * inv_cand[j as usize];
+                                if ij.is_finite() {
+                                    rank.push((j, ij));
+                                }
+                            }
+                        });
+                        top_k(&mut rate, keep);
+                        top_k(&mut rank, rk.neighbours);
+                        (rate, rank)
+                    },
+                )
+                .collect();
+            let (rate, rank): (Vec<_>, Vec<_>) = out.into_iter().unzip();
+            rating_list.extend(rate);
+            ranking_list.extend(rank);
             progress(Progress {
                 stage: "similarities".into(),
                 done: end as u64,
@@ -313,8 +308,6 @@ impl ItemKnn {
             });
             start = end;
         }
-        let rating_list = rate_top.into_neighbours();
-        let ranking_list = rank_top.into_neighbours();
 
         ItemKnn {
             k: config.k,
