@@ -117,6 +117,11 @@ pub struct ItemKnnConfig {
     pub centering: Centering,
     pub baseline: BaselineConfig,
     pub ranking: RankingConfig,
+    /// Upper bound on co-rating pair updates (Σ over users of n_u²) in the similarity
+    /// pass. Above it, users with the most ratings are cut to their most recent ones
+    /// (the largest common cap that fits); ml-latest-small (6·10⁷) is never cut,
+    /// ml-25m (≈1.5·10¹⁰) is. `f64::INFINITY` disables it.
+    pub pair_budget: f64,
     /// Clipping scale; `None` uses the range of the training ratings.
     pub scale: Option<RatingScale>,
 }
@@ -134,6 +139,7 @@ impl Default for ItemKnnConfig {
             centering: Centering::Baseline,
             baseline: BaselineConfig::default(),
             ranking: RankingConfig::default(),
+            pair_budget: 1.5e9,
             scale: None,
         }
     }
@@ -190,8 +196,13 @@ impl ItemKnn {
             })
             .collect();
 
+        // On very large data, heavy raters are cut to their most recent ratings so that
+        // the pair count Σ n_u² stays within the budget (see `pair_budget`).
+        let cap = user_cap(train, config.pair_budget);
+        let pruned = cap.map(|cap| prune_users(train, cap));
+        let sim_matrix = pruned.as_ref().unwrap_or(train);
         // Centred values and implicit weights, aligned with both views.
-        let p = train.parts();
+        let p = sim_matrix.parts();
         let centred = |u: usize, i: usize, r: f32| match config.similarity {
             Similarity::Cosine => r,
             Similarity::Pearson => r - item_mean[i],
@@ -210,7 +221,7 @@ impl ItemKnn {
         }
         let user_g: Vec<f32> = (0..n_users)
             .map(|u| {
-                let n = train.user_count(u).max(1) as f32;
+                let n = sim_matrix.user_count(u).max(1) as f32;
                 n.powf(-rk.user_exponent)
             })
             .collect();
@@ -218,13 +229,13 @@ impl ItemKnn {
         let mut w_col = vec![0f32; p.item_users.len()];
         // Implicit norm of each movie: Σ_u g_u w_ui².
         let mut norm = vec![0f32; n_items];
-        for i in 0..n_items {
+        for (i, norm_i) in norm.iter_mut().enumerate() {
             for k in p.item_ptr[i]..p.item_ptr[i + 1] {
                 let (u, r) = (p.item_users[k] as usize, p.item_values[k]);
                 x_col[k] = centred(u, i, r);
                 let w = weight(r);
                 w_col[k] = w * user_g[u];
-                norm[i] += user_g[u] * w * w;
+                *norm_i += user_g[u] * w * w;
             }
         }
         let rows = SparseSide {
@@ -258,7 +269,7 @@ impl ItemKnn {
         let mut start = 0;
         while start < n_items {
             let end = (start + chunk).min(n_items);
-            let out: Vec<(Vec<(u32, f32)>, Vec<(u32, f32)>)> = (start..end)
+            let out: Vec<(List, List)> = (start..end)
                 .into_par_iter()
                 .map_init(
                     || Accumulator::new(n_items),
@@ -356,6 +367,56 @@ impl ItemKnn {
         (sum / (self.reg_users as f64 + profile.len() as f64)) as f32
     }
 }
+
+/// The largest per-user cap `M` with `Σ min(n_u, M)² ≤ budget`, or `None` if the
+/// uncapped sum already fits.
+fn user_cap(train: &RatingMatrix, budget: f64) -> Option<usize> {
+    let cost = |cap: usize| -> f64 {
+        (0..train.n_users())
+            .map(|u| (train.user_count(u).min(cap) as f64).powi(2))
+            .sum()
+    };
+    let max = (0..train.n_users())
+        .map(|u| train.user_count(u))
+        .max()
+        .unwrap_or(0);
+    if cost(max) <= budget || budget.is_nan() {
+        return None;
+    }
+    let (mut lo, mut hi) = (1usize, max);
+    while lo < hi {
+        let mid = lo + (hi - lo).div_ceil(2);
+        if cost(mid) <= budget {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    Some(lo)
+}
+
+/// The matrix with each user cut to their `cap` most recent ratings (ties: by item).
+fn prune_users(train: &RatingMatrix, cap: usize) -> RatingMatrix {
+    let mut kept = Vec::new();
+    for u in 0..train.n_users() {
+        let row = train.user(u);
+        let mut order: Vec<usize> = (0..row.len()).collect();
+        if order.len() > cap {
+            order.sort_unstable_by_key(|&k| (std::cmp::Reverse(row.times[k]), row.items[k]));
+            order.truncate(cap);
+        }
+        kept.extend(order.into_iter().map(|k| crate::data::Rating {
+            user: u as u32,
+            item: row.items[k],
+            value: row.values[k],
+            time: row.times[k],
+        }));
+    }
+    RatingMatrix::from_ratings(train.n_users(), train.n_items(), kept).0
+}
+
+/// One movie's neighbour list: (movie, weight), best first.
+type List = Vec<(u32, f32)>;
 
 /// The implicit weight of one rating.
 fn implicit_weight(rk: &RankingConfig, r: f32) -> f32 {

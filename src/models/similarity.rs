@@ -367,7 +367,7 @@ mod tests {
         assert_eq!(got[0].1.n, 1);
         assert_eq!(got[0].1.xy, 2.0);
         assert_eq!(got[1].1.n, 2);
-        assert_eq!(got[1].1.xy, 2.0 * 2.0 + (-1.0) * 3.0);
+        assert_eq!(got[1].1.xy, 2.0 * 2.0 - 3.0);
         assert_eq!(got[1].1.xx, 4.0 + 1.0);
         assert_eq!(got[1].1.yy, 4.0 + 9.0);
         assert_eq!(got[1].1.c, 1.0 + 2.0 * 0.5);
