@@ -574,3 +574,47 @@ impl UserModel for ItemKnnUser<'_> {
         &self.rated
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Rating;
+
+    fn matrix() -> RatingMatrix {
+        // User 0 rated 4 movies (times 1..4), user 1 rated 2.
+        let r = |user, item, time| Rating {
+            user,
+            item,
+            value: 3.0,
+            time,
+        };
+        let ratings = vec![
+            r(0, 0, 4),
+            r(0, 1, 3),
+            r(0, 2, 2),
+            r(0, 3, 1),
+            r(1, 0, 1),
+            r(1, 1, 2),
+        ];
+        RatingMatrix::from_ratings(2, 4, ratings).0
+    }
+
+    #[test]
+    fn user_cap_is_the_largest_that_fits_the_budget() {
+        let m = matrix();
+        // Uncapped: 16 + 4 = 20.
+        assert_eq!(user_cap(&m, 20.0), None);
+        assert_eq!(user_cap(&m, f64::INFINITY), None);
+        // Cap 3: 9 + 4 = 13; cap 2: 4 + 4 = 8.
+        assert_eq!(user_cap(&m, 19.0), Some(3));
+        assert_eq!(user_cap(&m, 12.0), Some(2));
+    }
+
+    #[test]
+    fn pruning_keeps_each_users_most_recent_ratings() {
+        let p = prune_users(&matrix(), 2);
+        assert_eq!(p.user(0).items, &[0, 1]);
+        assert_eq!(p.user(1).items, &[0, 1]);
+        assert_eq!(p.nnz(), 4);
+    }
+}
