@@ -10,8 +10,13 @@
 //!   (item-mean-centred) or pearson-baseline (baseline residuals) similarity,
 //!   shrunk by `(n − 1) / (n − 1 + shrinkage)`, positive similarities only;
 //! - the *ranking* list: the `ranking.neighbours` strongest co-occurrences on the
-//!   implicit signal (who rated what, ratings below `like_threshold` down-weighted),
-//!   normalised as an asymmetric cosine.
+//!   implicit signal (who liked what: ratings below `like_threshold` weigh
+//!   `dislike_weight`, 0 by default; each rater weighted by `1/n_u`), normalised by
+//!   the rated movie's weighted count and a power 0.2 of the candidate's (RP3β-like).
+//!
+//! Pairs with a single common rater are dropped (no evidence). On very large data
+//! (Σ n_u² above `pair_budget`) heavy raters are cut to their most recent ratings
+//! for the similarity pass only. Progress is reported per chunk of movies.
 //!
 //! **Predict** (the KNNBaseline formulation): for a target `i`, among the movies the
 //! user rated, take the `k` most similar to `i` in `i`'s rating list;
@@ -22,9 +27,11 @@
 //! ratings beats every classic. The list instead optimises *the chance that the
 //! user will watch and like the movie* (top-N hit rate / NDCG on held-out liked
 //! ratings): each rated movie `j` votes for the movies in its ranking list with
-//! weight `w(r_uj) · s_ji`, the votes are summed, normalised by the user's best
-//! score, and a little of the predicted rating is blended in to order near-ties.
-//! See [`RankingConfig`].
+//! weight `w(r_uj) · s_ji`, the votes are summed and normalised by the user's best
+//! score (`rating_blend` can add the rescaled predicted rating; 0 by default, it
+//! did not help on the tuning split). `predict` stays the calibrated rating shown
+//! next to each entry. See [`RankingConfig`]. Measured (per-user 20% hold-out of
+//! ml-latest-small, seed 42): NDCG@10 0.268, HR@10 0.736.
 //!
 //! A new user's profile is used directly (no retraining): the baseline user bias is
 //! solved from the profile, and both neighbour lists are looked up as for anyone.
