@@ -363,3 +363,83 @@ fn tune_rmse() {
         );
     }
 }
+
+/// Item-kNN fit on a synthetic MovieLens-25M-sized matrix (lognormal user activity,
+/// Zipf movie popularity): time and peak RSS. `REEL_SYNTH_RATINGS` sets the size.
+#[test]
+#[ignore = "timing: item-kNN on a synthetic 25M-rating matrix (minutes, ~3 GB)"]
+fn time_item_knn_synthetic_25m() {
+    let target: usize = std::env::var("REEL_SYNTH_RATINGS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(25_000_000);
+    let n_items = 59_000usize;
+    let mut rng = fastrand::Rng::with_seed(2024);
+    // Zipf-like popularity, sampled by binary search in the cumulative weights.
+    let mut cum = Vec::with_capacity(n_items);
+    let mut total = 0f64;
+    for i in 0..n_items {
+        total += 1.0 / ((i + 30) as f64).powf(0.95);
+        cum.push(total);
+    }
+    let mut ratings = Vec::with_capacity(target + target / 10);
+    let mut user = 0u32;
+    while ratings.len() < target {
+        // Box-Muller normal → lognormal activity, median ~74, clamped to [20, 30000].
+        let (a, b) = (rng.f64().max(1e-12), rng.f64());
+        let z = (-2.0 * a.ln()).sqrt() * (2.0 * std::f64::consts::PI * b).cos();
+        let n = ((4.3 + 1.1 * z).exp() as usize).clamp(20, 30_000);
+        let bias = rng.f32() - 0.5;
+        for _ in 0..n {
+            let x = rng.f64() * total;
+            let item = cum.partition_point(|&c| c < x).min(n_items - 1) as u32;
+            let v = ((3.5 + bias + (rng.f32() - 0.5) * 3.0) * 2.0).round() / 2.0;
+            let time = rng.i64(0..1_000_000_000);
+            ratings.push(Rating {
+                user,
+                item,
+                value: v.clamp(0.5, 5.0),
+                time,
+            });
+        }
+        user += 1;
+    }
+    let (m, dups) = RatingMatrix::from_ratings(user as usize, n_items, ratings);
+    let sum_sq: f64 = (0..m.n_users())
+        .map(|u| (m.user_count(u) as f64).powi(2))
+        .sum();
+    println!(
+        "synthetic: {} users, {} movies, {} ratings ({} duplicates merged), sum n_u^2 = {:.3e}",
+        m.n_users(),
+        m.n_items(),
+        m.nnz(),
+        dups,
+        sum_sq
+    );
+    let t = Instant::now();
+    let mut last = 0u64;
+    let model = ItemKnn::fit(&m, &ItemKnnConfig::default(), &mut |p| {
+        if p.stage == "similarities" && p.done * 10 / p.total.max(1) != last {
+            last = p.done * 10 / p.total.max(1);
+            println!(
+                "  {} {}/{} at {:.1} s",
+                p.stage,
+                p.done,
+                p.total,
+                t.elapsed().as_secs_f64()
+            );
+        }
+    });
+    println!(
+        "item-knn fit: {:.1} s, neighbour lists {} MB",
+        t.elapsed().as_secs_f64(),
+        model.neighbour_bytes() >> 20
+    );
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    for line in status
+        .lines()
+        .filter(|l| l.starts_with("VmHWM") || l.starts_with("VmRSS"))
+    {
+        println!("{line}");
+    }
+}
