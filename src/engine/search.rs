@@ -24,8 +24,9 @@ pub struct SearchHit {
 struct Entry {
     item: u32,
     popularity: u32,
-    /// Lower-cased haystack, used for the fast pre-filter.
-    lower: String,
+    /// Lower-cased haystack, `lower[start..end]`, used for the fast pre-filter.
+    start: u32,
+    end: u32,
     /// Haystack as shown (case kept for word-boundary scoring).
     hay: String,
 }
@@ -33,6 +34,8 @@ struct Entry {
 /// The searchable form of a catalogue.
 pub struct SearchIndex {
     entries: Vec<Entry>,
+    /// Every lower-cased haystack, back to back (one allocation: cache friendly).
+    lower: String,
     /// Items by popularity, for the empty query.
     by_popularity: Vec<u32>,
 }
@@ -60,7 +63,8 @@ impl SearchIndex {
                 Entry {
                     item: i as u32,
                     popularity: popularity.get(i).copied().unwrap_or(0),
-                    lower: hay.to_lowercase(),
+                    start: 0,
+                    end: 0,
                     hay,
                 }
             })
@@ -76,14 +80,21 @@ impl SearchIndex {
             .map(|(i, (hay, popularity))| Entry {
                 item: i as u32,
                 popularity,
-                lower: hay.to_lowercase(),
+                start: 0,
+                end: 0,
                 hay,
             })
             .collect();
         Self::from_entries(entries)
     }
 
-    fn from_entries(entries: Vec<Entry>) -> Self {
+    fn from_entries(mut entries: Vec<Entry>) -> Self {
+        let mut lower = String::new();
+        for e in &mut entries {
+            e.start = lower.len() as u32;
+            lower.push_str(&e.hay.to_lowercase());
+            e.end = lower.len() as u32;
+        }
         let mut by_popularity: Vec<u32> = entries.iter().map(|e| e.item).collect();
         by_popularity.sort_by(|&a, &b| {
             entries[b as usize]
@@ -93,6 +104,7 @@ impl SearchIndex {
         });
         SearchIndex {
             entries,
+            lower,
             by_popularity,
         }
     }
@@ -117,35 +129,50 @@ impl SearchIndex {
                 .map(|&item| SearchHit { item, score: 0 })
                 .collect();
         }
-        let pattern: Vec<char> = query
-            .to_lowercase()
-            .chars()
-            .filter(|c| !c.is_whitespace())
+        let lower_query = query.to_lowercase();
+        let words: Vec<Word> = lower_query
+            .split_whitespace()
+            .map(|w| Word {
+                finder: memchr::memmem::Finder::new(w.as_bytes()).into_owned(),
+                bytes: w.as_bytes().to_vec(),
+                len: w.len() as u32,
+            })
             .collect();
-        let matcher = SkimMatcherV2::default().ignore_case();
-        let mut hits: Vec<(i64, u32, u32)> = self
+        // Stage 1, every movie: a cheap score (word found as a substring, at a word
+        // start, …); movies where some word is not even a subsequence drop out.
+        let mut cheap: Vec<(u32, u32, u32)> = self
             .entries
-            .par_chunks(2048)
+            .par_chunks(4096)
             .flat_map_iter(|chunk| {
-                let matcher = &matcher;
-                let pattern = &pattern;
+                let words = &words;
+                let lower = self.lower.as_bytes();
                 chunk.iter().filter_map(move |e| {
-                    if !in_order(&e.lower, pattern) {
-                        return None;
-                    }
-                    matcher
-                        .fuzzy_match(&e.hay, query)
+                    cheap_score(&lower[e.start as usize..e.end as usize], words)
                         .map(|s| (s, e.popularity, e.item))
                 })
+            })
+            .collect();
+        // Stage 2, the best few hundred: the real fuzzy score (SkimMatcherV2).
+        let keep = (limit * 2).max(RESCORE);
+        let by_cheap = |a: &(u32, u32, u32), b: &(u32, u32, u32)| {
+            b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2))
+        };
+        if cheap.len() > keep {
+            cheap.select_nth_unstable_by(keep - 1, by_cheap);
+            cheap.truncate(keep);
+        }
+        let matcher = SkimMatcherV2::default().ignore_case();
+        let mut hits: Vec<(i64, u32, u32)> = cheap
+            .into_iter()
+            .filter_map(|(_, pop, item)| {
+                matcher
+                    .fuzzy_match(&self.entries[item as usize].hay, query)
+                    .map(|s| (s, pop, item))
             })
             .collect();
         let order = |a: &(i64, u32, u32), b: &(i64, u32, u32)| {
             b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2))
         };
-        if hits.len() > limit && limit > 0 {
-            hits.select_nth_unstable_by(limit - 1, order);
-            hits.truncate(limit);
-        }
         hits.sort_unstable_by(order);
         hits.truncate(limit);
         hits.into_iter()
@@ -154,23 +181,54 @@ impl SearchIndex {
     }
 }
 
-/// True when every pattern character occurs in `hay` in order (spaces ignored): a
-/// necessary condition for a fuzzy match, much cheaper than scoring.
-fn in_order(hay: &str, pattern: &[char]) -> bool {
-    let mut p = pattern.iter();
-    let mut want = match p.next() {
-        Some(c) => *c,
-        None => return true,
-    };
-    for c in hay.chars() {
-        if c == want {
-            match p.next() {
-                Some(n) => want = *n,
-                None => return true,
+/// How many stage-1 candidates get the full fuzzy score.
+const RESCORE: usize = 64;
+
+struct Word {
+    finder: memchr::memmem::Finder<'static>,
+    bytes: Vec<u8>,
+    len: u32,
+}
+
+/// Stage-1 score: for each query word, 4×len if it starts the haystack, 3×len at a
+/// word start, 2×len anywhere, 1 if only its letters occur in order; `None` if a word
+/// does not occur at all.
+fn cheap_score(bytes: &[u8], words: &[Word]) -> Option<u32> {
+    let mut total = 0;
+    for w in words {
+        if !in_order(bytes, &w.bytes) {
+            return None;
+        }
+        let mut best = 0;
+        for pos in w.finder.find_iter(bytes) {
+            let s = if pos == 0 {
+                4
+            } else if !bytes[pos - 1].is_ascii_alphanumeric() {
+                3
+            } else {
+                2
+            };
+            best = best.max(s);
+            if best == 4 {
+                break;
             }
         }
+        total += if best > 0 { best * w.len } else { 1 };
     }
-    false
+    Some(total)
+}
+
+/// True when every pattern byte occurs in `hay` in order: a necessary condition for
+/// a fuzzy match (chars in order imply their UTF-8 bytes in order), much cheaper than scoring.
+fn in_order(hay: &[u8], pattern: &[u8]) -> bool {
+    let mut rest = hay;
+    for &b in pattern {
+        match memchr::memchr(b, rest) {
+            Some(p) => rest = &rest[p + 1..],
+            None => return false,
+        }
+    }
+    true
 }
 
 /// Results of one background search.
