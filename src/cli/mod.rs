@@ -1,12 +1,161 @@
-//! The command-line front-end.
+//! The command-line front-end: argument parsing and one module per subcommand.
+//! Every command talks to the library (data, engine); nothing here computes.
 
 pub mod download;
 pub mod eval;
 pub mod info;
 pub mod recommend;
 
+use crate::data::{self, CacheMode, Dataset, LoadOptions};
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// reel: a terminal movie recommender over MovieLens.
+///
+/// Run without a command to open the terminal app.
+#[derive(Parser, Debug)]
+#[command(name = "reel", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Where the data comes from and how to read it (shared by every command).
+#[derive(Args, Debug, Clone, Default)]
+pub struct DataArgs {
+    /// MovieLens folder (else $REEL_DATA, else the default data directory).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Skip and count malformed rows instead of stopping at the first.
+    #[arg(long, global = true)]
+    pub lenient: bool,
+    /// Parse the source files even when a fresh binary cache exists (and do not write one).
+    #[arg(long, global = true)]
+    pub no_cache: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Load a MovieLens folder and describe it.
+    Info(info::InfoArgs),
+    /// Download an official GroupLens MovieLens release.
+    Download(download::DownloadArgs),
+}
+
+/// Entry point of the binary.
 pub fn main() -> ExitCode {
-    ExitCode::SUCCESS
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("reel: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Some(Command::Info(args)) => info::run(&cli.data, &args),
+        Some(Command::Download(args)) => download::run(&args),
+        None => bail!("the terminal app is not built yet; try `reel info` or `reel --help`"),
+    }
+}
+
+impl DataArgs {
+    /// The dataset folder: `--data`, else `$REEL_DATA`, else the default data directory.
+    pub fn resolve_dir(&self) -> Result<PathBuf> {
+        if let Some(dir) = &self.data {
+            return Ok(dir.clone());
+        }
+        if let Some(dir) = std::env::var_os(crate::paths::DATA_ENV) {
+            return Ok(PathBuf::from(dir));
+        }
+        let default = crate::paths::datasets_dir()
+            .map(|d| d.join(crate::paths::DEFAULT_DATASET))
+            .context("this platform has no standard data directory; pass --data DIR")?;
+        if !default.is_dir() {
+            bail!(
+                "no MovieLens data found.\n  Get it with:   reel download            (ml-latest-small, ~1 MB, into {})\n  or point to a folder:  reel --data DIR …   or   REEL_DATA=DIR reel …",
+                default.display()
+            );
+        }
+        Ok(default)
+    }
+
+    pub fn load_options(&self) -> LoadOptions {
+        LoadOptions {
+            lenient: self.lenient,
+            cache: if self.no_cache {
+                CacheMode::Off
+            } else {
+                CacheMode::Platform
+            },
+        }
+    }
+
+    /// Resolves and loads the dataset.
+    pub fn load(&self) -> Result<Dataset> {
+        let dir = self.resolve_dir()?;
+        data::load(&dir, &self.load_options())
+            .with_context(|| format!("cannot load MovieLens data from {}", dir.display()))
+    }
+}
+
+/// Writes command output to stdout; a closed pipe (`reel info | head`) is not an error.
+pub fn emit(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to standard output"),
+    }
+}
+
+/// Formats 1234567 as "1,234,567".
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (k, ch) in s.chars().enumerate() {
+        if k > 0 && (s.len() - k) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// A Unix timestamp as a UTC calendar date, "YYYY-MM-DD".
+pub fn iso_date(timestamp: i64) -> String {
+    // Days to civil date (H. Hinnant's algorithm, proleptic Gregorian calendar).
+    let z = timestamp.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_numbers_and_dates() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(100_836), "100,836");
+        assert_eq!(thousands(25_000_095), "25,000,095");
+        assert_eq!(iso_date(0), "1970-01-01");
+        assert_eq!(iso_date(964_982_703), "2000-07-30");
+        assert_eq!(iso_date(1_537_799_250), "2018-09-24");
+        assert_eq!(iso_date(951_782_400), "2000-02-29");
+    }
 }

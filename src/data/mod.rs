@@ -1,10 +1,20 @@
 //! The data layer: MovieLens files → [`Dataset`] (catalogue + compact rating matrix).
 
+pub mod cache;
 pub mod catalogue;
 pub mod download;
+pub mod error;
+pub mod formats;
+pub mod load;
 pub mod matrix;
+mod rows;
+pub mod title;
 
+pub use cache::CacheStatus;
 pub use catalogue::{Catalogue, GenreSet, Movie, Tag};
+pub use error::DataError;
+pub use formats::IdRating;
+pub use load::{detect_layout, load, CacheMode, LoadOptions};
 pub use matrix::{ItemColumn, Rating, RatingMatrix, UserRow};
 
 use serde::{Deserialize, Serialize};
@@ -109,6 +119,8 @@ pub struct Dataset {
     pub ratings: RatingMatrix,
     pub tags: Vec<Tag>,
     pub report: LoadReport,
+    /// Whether this came from the binary cache (not itself cached).
+    pub cache: CacheStatus,
 }
 
 impl Dataset {

@@ -1,1 +1,512 @@
-//! item_knn
+//! Item-based collaborative filtering (Sarwar et al. 2001; Koren 2008, §2.2).
+//!
+//! **Fit.** One pass of sparse co-rating accumulation computes, for every movie
+//! `i`, the sums over the users who rated both `i` and `j` for every `j` reachable
+//! through `i`'s raters (walk `i`'s column, then each rater's row, into a dense
+//! per-thread scratch of length `n_items`; rayon over movies). Two sparse neighbour
+//! lists come out of that one pass, never a dense n×n matrix:
+//!
+//! - the *rating* list: the `keep` most similar movies by cosine, pearson
+//!   (item-mean-centred) or pearson-baseline (baseline residuals) similarity,
+//!   shrunk by `(n − 1) / (n − 1 + shrinkage)`, positive similarities only;
+//! - the *ranking* list: the `ranking.neighbours` strongest co-occurrences on the
+//!   implicit signal (who rated what, ratings below `like_threshold` down-weighted),
+//!   normalised as an asymmetric cosine.
+//!
+//! **Predict** (the KNNBaseline formulation): for a target `i`, among the movies the
+//! user rated, take the `k` most similar to `i` in `i`'s rating list;
+//! `r̂ = b_ui + Σ s_ij (r_uj − b_uj) / Σ s_ij` (or with item means instead of
+//! baselines, the KNNWithMeans formulation). Too few neighbours: the baseline.
+//!
+//! **Rank.** Predicted ratings make poor top-N lists: a movie with three 5-star
+//! ratings beats every classic. The list instead optimises *the chance that the
+//! user will watch and like the movie* (top-N hit rate / NDCG on held-out liked
+//! ratings): each rated movie `j` votes for the movies in its ranking list with
+//! weight `w(r_uj) · s_ji`, the votes are summed, normalised by the user's best
+//! score, and a little of the predicted rating is blended in to order near-ties.
+//! See [`RankingConfig`].
+//!
+//! A new user's profile is used directly (no retraining): the baseline user bias is
+//! solved from the profile, and both neighbour lists are looked up as for anyone.
+
+use rayon::prelude::*;
+
+use super::baseline::{fit_biases, BaselineConfig};
+use super::similarity::{
+    clean_profile, clip, clip_range, top_k, Accumulator, Neighbours, SparseSide, UserRows,
+};
+use super::{Model, Progress, UserModel, Who};
+use crate::data::{RatingMatrix, RatingScale};
+
+/// The rating similarity between two movies, over the users who rated both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Similarity {
+    /// Cosine of the raw ratings.
+    Cosine,
+    /// Cosine of the ratings centred on each movie's mean rating (pearson).
+    Pearson,
+    /// Cosine of the baseline residuals `r − b_ui` (Koren's pearson-baseline).
+    PearsonBaseline,
+}
+
+/// What predictions are relative to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Centering {
+    /// `b_ui + Σ s (r_uj − b_uj) / Σ s` (Surprise's KNNBaseline).
+    Baseline,
+    /// `μ_i + Σ s (r_uj − μ_j) / Σ s` (Surprise's KNNWithMeans).
+    Means,
+}
+
+/// How the top-N list is scored (see the module documentation).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RankingConfig {
+    /// Co-occurrence neighbours kept per movie for ranking.
+    pub neighbours: usize,
+    /// Ratings at or above this count fully in the implicit signal.
+    pub like_threshold: f32,
+    /// Weight of a rating below `like_threshold` (0: ignored, 1: as a like).
+    pub dislike_weight: f32,
+    /// Each rater's co-occurrences are weighted by `n_u^(−user_exponent)`: a user
+    /// who rated everything says less about any pair.
+    pub user_exponent: f32,
+    /// Vote of rated movie `i` for candidate `j`: `c_ij / (‖i‖^(2a) ‖j‖^(2b))`, with
+    /// `c_ij` the weighted co-occurrence and `‖i‖²` the weighted rating count;
+    /// `a = b = 0.5` is the cosine, `a = 1, b = 0` a random walk (P3), `b > 0`
+    /// penalises popular candidates (RP3β).
+    pub rated_exponent: f32,
+    /// `b` above.
+    pub candidate_exponent: f32,
+    /// Weight of the predicted rating (rescaled to [0, 1]) added to the normalised score.
+    pub rating_blend: f32,
+}
+
+impl Default for RankingConfig {
+    fn default() -> Self {
+        RankingConfig {
+            neighbours: 100,
+            like_threshold: 4.0,
+            dislike_weight: 0.5,
+            user_exponent: 0.0,
+            rated_exponent: 0.5,
+            candidate_exponent: 0.5,
+            rating_blend: 0.0,
+        }
+    }
+}
+
+/// Settings of [`ItemKnn::fit`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemKnnConfig {
+    /// Neighbours used per prediction (the user's rated movies most similar to the target).
+    pub k: usize,
+    /// Neighbours kept per movie in the rating list (≥ `k`).
+    pub keep: usize,
+    pub similarity: Similarity,
+    /// Shrinkage of similarities towards 0 by support (0: none).
+    pub shrinkage: f32,
+    /// Minimum number of common raters for a similarity to count.
+    pub min_support: u32,
+    /// Fewer usable neighbours than this: predict the baseline (or the mean).
+    pub min_k: usize,
+    pub centering: Centering,
+    pub baseline: BaselineConfig,
+    pub ranking: RankingConfig,
+    /// Clipping scale; `None` uses the range of the training ratings.
+    pub scale: Option<RatingScale>,
+}
+
+impl Default for ItemKnnConfig {
+    /// KNNBaseline with pearson-baseline similarity, k = 40, shrinkage 100.
+    fn default() -> Self {
+        ItemKnnConfig {
+            k: 40,
+            keep: 40,
+            similarity: Similarity::PearsonBaseline,
+            shrinkage: 100.0,
+            min_support: 1,
+            min_k: 1,
+            centering: Centering::Baseline,
+            baseline: BaselineConfig::default(),
+            ranking: RankingConfig::default(),
+            scale: None,
+        }
+    }
+}
+
+impl ItemKnnConfig {
+    /// KNNWithMeans with (mean-centred) pearson similarity, no shrinkage, k = 40.
+    pub fn with_means() -> Self {
+        ItemKnnConfig {
+            similarity: Similarity::Pearson,
+            shrinkage: 0.0,
+            centering: Centering::Means,
+            ..ItemKnnConfig::default()
+        }
+    }
+}
+
+/// A fitted item-kNN model.
+#[derive(Debug, Clone)]
+pub struct ItemKnn {
+    k: usize,
+    min_k: usize,
+    centering: Centering,
+    ranking: RankingConfig,
+    mu: f32,
+    user_bias: Vec<f32>,
+    item_bias: Vec<f32>,
+    item_mean: Vec<f32>,
+    reg_users: f32,
+    range: (f32, f32),
+    rating_list: Neighbours,
+    ranking_list: Neighbours,
+    rows: UserRows,
+}
+
+impl ItemKnn {
+    pub fn fit(
+        train: &RatingMatrix,
+        config: &ItemKnnConfig,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Self {
+        let n_items = train.n_items();
+        let n_users = train.n_users();
+        let (mu, user_bias, item_bias) = fit_biases(train, &config.baseline, progress);
+        let item_mean: Vec<f32> = (0..n_items)
+            .map(|i| {
+                let col = train.item(i);
+                if col.is_empty() {
+                    mu + item_bias[i]
+                } else {
+                    (col.values.iter().map(|&v| v as f64).sum::<f64>() / col.len() as f64) as f32
+                }
+            })
+            .collect();
+
+        // Centred values and implicit weights, aligned with both views.
+        let p = train.parts();
+        let centred = |u: usize, i: usize, r: f32| match config.similarity {
+            Similarity::Cosine => r,
+            Similarity::Pearson => r - item_mean[i],
+            Similarity::PearsonBaseline => r - (mu + user_bias[u] + item_bias[i]),
+        };
+        let rk = &config.ranking;
+        let weight = |r: f32| implicit_weight(rk, r);
+        let mut x_row = vec![0f32; p.user_items.len()];
+        let mut w_row = vec![0f32; p.user_items.len()];
+        for u in 0..n_users {
+            for k in p.user_ptr[u]..p.user_ptr[u + 1] {
+                let (i, r) = (p.user_items[k] as usize, p.user_values[k]);
+                x_row[k] = centred(u, i, r);
+                w_row[k] = weight(r);
+            }
+        }
+        let user_g: Vec<f32> = (0..n_users)
+            .map(|u| {
+                let n = train.user_count(u).max(1) as f32;
+                n.powf(-rk.user_exponent)
+            })
+            .collect();
+        let mut x_col = vec![0f32; p.item_users.len()];
+        let mut w_col = vec![0f32; p.item_users.len()];
+        // Implicit norm of each movie: Σ_u g_u w_ui².
+        let mut norm = vec![0f32; n_items];
+        for i in 0..n_items {
+            for k in p.item_ptr[i]..p.item_ptr[i + 1] {
+                let (u, r) = (p.item_users[k] as usize, p.item_values[k]);
+                x_col[k] = centred(u, i, r);
+                let w = weight(r);
+                w_col[k] = w * user_g[u];
+                norm[i] += user_g[u] * w * w;
+            }
+        }
+        let rows = SparseSide {
+            ptr: p.user_ptr,
+            idx: p.user_items,
+            x: &x_row,
+            w: &w_row,
+        };
+        let keep = config.keep.max(config.k);
+        let min_support = config.min_support.max(1);
+        // ‖i‖^(2α) for the rated side, ‖j‖^(2(1−α)) for the candidate side.
+        let inv_norm = |e: f32| -> Vec<f32> {
+            norm.iter()
+                .map(|&n| if n > 0.0 { n.powf(-e) } else { 0.0 })
+                .collect()
+        };
+        let (inv_rated, inv_cand) = (inv_norm(rk.rated_exponent), inv_norm(rk.candidate_exponent));
+        // Pairs with a single co-rater are skipped (see the drain below), unless
+        // the similarity is unshrunk and asked to count them.
+        let min_pair = if config.shrinkage > 0.0 {
+            min_support.max(2)
+        } else {
+            min_support
+        };
+
+        let mut rating_list = Neighbours::default();
+        let mut ranking_list = Neighbours::default();
+        let chunk = (n_items / 100).clamp(64, 4096);
+        let mut start = 0;
+        while start < n_items || (start == 0 && n_items == 0) {
+            let end = (start + chunk).min(n_items);
+            let lists: Vec<(Vec<(u32, f32)>, Vec<(u32, f32)>)> = (start..end)
+                .into_par_iter()
+                .map_init(
+                    || (Accumulator::new(n_items), Vec::new()),
+                    |(acc, rank_cands), i| {
+                        let range = p.item_ptr[i]..p.item_ptr[i + 1];
+                        let target = p.item_users[range.clone()]
+                            .iter()
+                            .zip(&x_col[range.clone()])
+                            .zip(&w_col[range])
+                            .map(|((&u, &x), &w)| (u, x, w));
+                        acc.accumulate(target, &rows);
+                        let mut rate: Vec<(u32, f32)> = Vec::new();
+                        rank_cands.clear();
+                        let inv_rated = inv_rated[i];
+                        acc.drain(|j, s| {
+                            // A pair seen through a single rater carries no evidence: its
+                            // shrunk similarity is 0 and its co-occurrence is noise.
+                            if s.n < min_pair.min(2) || j as usize == i {
+                                return;
+                            }
+                            if s.n >= min_pair {
+                                let sim = s.similarity(min_support, config.shrinkage);
+                                if sim > 0.0 {
+                                    rate.push((j, sim));
+                                }
+                            }
+                            if s.n >= 2 && s.c > 0.0 {
+                                rank_cands.push((j, s.c * inv_rated * inv_cand[j as usize]));
+                            }
+                        });
+                        top_k(&mut rate, keep);
+                        rate.shrink_to_fit();
+                        top_k(rank_cands, rk.neighbours);
+                        (rate, rank_cands.clone())
+                    },
+                )
+                .collect();
+            let (rate, rank): (Vec<_>, Vec<_>) = lists.into_iter().unzip();
+            rating_list.extend(rate);
+            ranking_list.extend(rank);
+            progress(Progress {
+                stage: "similarities".into(),
+                done: end as u64,
+                total: n_items as u64,
+            });
+            if end == n_items {
+                break;
+            }
+            start = end;
+        }
+        if n_items == 0 {
+            rating_list = Neighbours::from_lists(Vec::new());
+            ranking_list = Neighbours::from_lists(Vec::new());
+        }
+
+        ItemKnn {
+            k: config.k,
+            min_k: config.min_k,
+            centering: config.centering,
+            ranking: config.ranking.clone(),
+            mu,
+            user_bias,
+            item_bias,
+            item_mean,
+            reg_users: config.baseline.reg_users.max(0.0),
+            range: clip_range(train, config.scale),
+            rating_list,
+            ranking_list,
+            rows: UserRows::from_matrix(train),
+        }
+    }
+
+    /// The rating neighbours of `item`, most similar first.
+    pub fn neighbours(&self, item: u32) -> (&[u32], &[f32]) {
+        self.rating_list.of(item as usize)
+    }
+
+    /// The ranking (co-occurrence) neighbours of `item`, strongest first.
+    pub fn ranking_neighbours(&self, item: u32) -> (&[u32], &[f32]) {
+        self.ranking_list.of(item as usize)
+    }
+
+    /// Bytes held by the neighbour lists (the model's main cost).
+    pub fn neighbour_bytes(&self) -> usize {
+        self.rating_list.heap_bytes() + self.ranking_list.heap_bytes()
+    }
+
+    fn item_bias(&self, item: u32) -> f32 {
+        self.item_bias.get(item as usize).copied().unwrap_or(0.0)
+    }
+
+    fn fold_in_bias(&self, profile: &[(u32, f32)]) -> f32 {
+        if profile.is_empty() {
+            return 0.0;
+        }
+        let sum: f64 = profile
+            .iter()
+            .map(|&(i, r)| (r - self.mu - self.item_bias(i)) as f64)
+            .sum();
+        (sum / (self.reg_users as f64 + profile.len() as f64)) as f32
+    }
+}
+
+/// The implicit weight of one rating.
+fn implicit_weight(rk: &RankingConfig, r: f32) -> f32 {
+    if r >= rk.like_threshold {
+        1.0
+    } else {
+        rk.dislike_weight
+    }
+}
+
+impl Model for ItemKnn {
+    fn name(&self) -> &str {
+        "item-knn"
+    }
+    fn n_items(&self) -> usize {
+        self.item_bias.len()
+    }
+    fn for_user<'a>(&'a self, who: Who<'a>) -> Box<dyn UserModel + 'a> {
+        let n_items = self.item_bias.len();
+        let (profile, bias) = match who {
+            Who::Known(u) => (
+                self.rows.profile(u),
+                self.user_bias.get(u).copied().unwrap_or(0.0),
+            ),
+            Who::New(p) => {
+                let p = clean_profile(p, n_items);
+                let b = self.fold_in_bias(&p);
+                (p, b)
+            }
+        };
+        let mut ratings = vec![f32::NAN; n_items];
+        let mut score = vec![0f32; n_items];
+        for &(j, r) in &profile {
+            ratings[j as usize] = r;
+            let w = implicit_weight(&self.ranking, r);
+            if w == 0.0 {
+                continue;
+            }
+            let (idx, sims) = self.ranking_list.of(j as usize);
+            for (&c, &s) in idx.iter().zip(sims) {
+                score[c as usize] += w * s;
+            }
+        }
+        let best = score.iter().copied().fold(0f32, f32::max);
+        let scale = if best > 0.0 { 1.0 / best } else { 0.0 };
+        for s in &mut score {
+            *s *= scale;
+        }
+        let rated = profile.iter().map(|&(i, _)| i).collect();
+        Box::new(ItemKnnUser {
+            model: self,
+            bias,
+            ratings,
+            score,
+            rated,
+            profile,
+        })
+    }
+}
+
+struct ItemKnnUser<'a> {
+    model: &'a ItemKnn,
+    bias: f32,
+    /// The user's rating of each movie (NaN: not rated).
+    ratings: Vec<f32>,
+    /// Normalised ranking votes of each movie.
+    score: Vec<f32>,
+    rated: Vec<u32>,
+    profile: Vec<(u32, f32)>,
+}
+
+impl ItemKnnUser<'_> {
+    fn base(&self, item: u32) -> f32 {
+        let m = self.model;
+        match m.centering {
+            Centering::Baseline => m.mu + self.bias + m.item_bias(item),
+            Centering::Means => match m.item_mean.get(item as usize) {
+                Some(&mean) => mean,
+                None => m.mu + self.bias,
+            },
+        }
+    }
+
+    /// The unclipped estimate.
+    fn estimate(&self, item: u32) -> f32 {
+        let m = self.model;
+        let base = self.base(item);
+        let (idx, sims) = m.rating_list.of(item as usize);
+        let mut num = 0f32;
+        let mut den = 0f32;
+        let mut used = 0usize;
+        for (&j, &s) in idx.iter().zip(sims) {
+            if used >= m.k {
+                break;
+            }
+            let r = self.ratings[j as usize];
+            if r.is_nan() {
+                continue;
+            }
+            num += s * (r - self.base(j));
+            den += s;
+            used += 1;
+        }
+        if used < m.min_k.max(1) || den <= 0.0 {
+            return base;
+        }
+        base + num / den
+    }
+}
+
+impl UserModel for ItemKnnUser<'_> {
+    fn predict(&self, item: u32) -> f32 {
+        clip(self.estimate(item), self.model.range)
+    }
+
+    fn rank_score(&self, item: u32) -> f32 {
+        let votes = self.score.get(item as usize).copied().unwrap_or(0.0);
+        let blend = self.model.ranking.rating_blend;
+        if blend == 0.0 {
+            return votes;
+        }
+        let (lo, hi) = self.model.range;
+        let pred = (self.predict(item) - lo) / (hi - lo).max(f32::MIN_POSITIVE);
+        votes + blend * pred
+    }
+
+    /// The rated movies whose votes contributed most to `item`'s rank score; if none
+    /// voted, the rated neighbours behind its predicted rating.
+    fn explain(&self, item: u32, max: usize) -> Vec<(u32, f32)> {
+        let m = self.model;
+        let mut out: Vec<(u32, f32)> = Vec::new();
+        for &(j, r) in &self.profile {
+            let w = implicit_weight(&m.ranking, r);
+            let (idx, sims) = m.ranking_list.of(j as usize);
+            if let Some(pos) = idx.iter().position(|&c| c == item) {
+                let v = w * sims[pos];
+                if v > 0.0 {
+                    out.push((j, v));
+                }
+            }
+        }
+        if out.is_empty() {
+            let (idx, sims) = m.rating_list.of(item as usize);
+            for (&j, &s) in idx.iter().zip(sims) {
+                if !self.ratings.get(j as usize).is_none_or(|r| r.is_nan()) {
+                    out.push((j, s));
+                }
+            }
+        }
+        top_k(&mut out, max);
+        out
+    }
+
+    fn rated(&self) -> &[u32] {
+        &self.rated
+    }
+}

@@ -11,8 +11,11 @@
 
 pub mod als;
 pub mod baseline;
+pub mod factors;
+pub mod implicit;
 pub mod item_knn;
 pub mod popular;
+pub mod similarity;
 pub mod svd;
 pub mod topn;
 pub mod user_knn;

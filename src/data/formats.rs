@@ -1,0 +1,478 @@
+//! Parsers for the three GroupLens file layouts. Each turns files into rows with
+//! MovieLens ids; [`super::load`] assembles them into a [`super::Dataset`].
+//!
+//! - CSV (ml-latest-small, ml-latest, ml-20m, ml-25m, ml-32m): header rows, CRLF or LF,
+//!   quoted fields, UTF-8.
+//! - DAT (ml-1m, ml-10m): `::`-separated, no header; ml-1m is latin-1.
+//! - ml-100k: `u.data` tab-separated, `u.item` and `u.genre` pipe-separated, latin-1.
+
+use super::error::DataError;
+use super::rows::{decode_text, lines, num, read_parallel, split_sep, RowContext, Skips};
+use csv::ByteRecord;
+use std::path::Path;
+
+/// A rating with MovieLens ids, as read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IdRating {
+    pub user_id: u32,
+    pub movie_id: u32,
+    pub value: f32,
+    pub time: i64,
+}
+
+/// A catalogue row, as read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawMovie {
+    pub id: u32,
+    pub title: String,
+    pub genres: Vec<String>,
+    /// Year from a separate field (ml-100k's release date), used when the title has none.
+    pub fallback_year: Option<u16>,
+    /// Line number, to name a duplicate id.
+    pub line: u64,
+}
+
+/// A tag row, as read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawTag {
+    pub user_id: u32,
+    pub movie_id: u32,
+    pub text: String,
+    pub time: i64,
+}
+
+/// A links row (IMDb and TMDB ids).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RawLink {
+    pub movie_id: u32,
+    pub imdb_id: Option<u32>,
+    pub tmdb_id: Option<u32>,
+}
+
+/// Rows read from one file plus the malformed rows skipped under `--lenient`.
+pub struct Parsed<T> {
+    pub rows: Vec<T>,
+    pub skips: Skips,
+}
+
+// ---------------------------------------------------------------- CSV layout
+
+const RATINGS_HEADER: &[&str] = &["userId", "movieId", "rating", "timestamp"];
+const MOVIES_HEADER: &[&str] = &["movieId", "title", "genres"];
+const TAGS_HEADER: &[&str] = &["userId", "movieId", "tag", "timestamp"];
+const LINKS_HEADER: &[&str] = &["movieId", "imdbId", "tmdbId"];
+
+/// Runs a csv reader over one chunk of whole lines, handing each record and its line number to `row`.
+fn csv_chunk(
+    chunk: &[u8],
+    first_line: u64,
+    ctx: RowContext<'_>,
+    skips: &mut Skips,
+    mut row: impl FnMut(&ByteRecord, u64, &mut Skips) -> Result<(), DataError>,
+) -> Result<(), DataError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(chunk);
+    let mut record = ByteRecord::new();
+    // Line numbers come from byte offsets: the reader may report a record as starting
+    // on the previous record's line end, so skip line-end bytes first.
+    let mut counted_to = 0usize;
+    let mut newlines = 0u64;
+    let mut line_at = |byte: u64| {
+        let mut b = (byte as usize).min(chunk.len());
+        while b < chunk.len() && matches!(chunk[b], b'\r' | b'\n') {
+            b += 1;
+        }
+        if b > counted_to {
+            newlines += memchr::memchr_iter(b'\n', &chunk[counted_to..b]).count() as u64;
+            counted_to = b;
+        }
+        first_line + newlines
+    };
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {
+                let line = line_at(record.position().map_or(0, |p| p.byte()));
+                row(&record, line, skips)?;
+            }
+            Err(e) => {
+                let line = line_at(e.position().map_or(0, |p| p.byte()));
+                ctx.malformed(skips, line, format!("unreadable CSV row: {e}"), b"")?;
+                // The reader cannot resume reliably after a CSV syntax error.
+                return Ok(());
+            }
+        }
+    }
+}
+
+fn joined(record: &ByteRecord) -> Vec<u8> {
+    let fields: Vec<&[u8]> = record.iter().collect();
+    fields.join(&b","[..])
+}
+
+fn check_header(path: &Path, header: &[u8], expected: &[&str]) -> Result<(), DataError> {
+    let text = String::from_utf8_lossy(header);
+    let text = text.trim_start_matches('\u{feff}').trim_end();
+    let found: Vec<&str> = text.split(',').map(str::trim).collect();
+    if found != expected {
+        return Err(DataError::BadHeader {
+            file: path.to_path_buf(),
+            line: 1,
+            found: text.to_string(),
+            expected: expected.join(","),
+        });
+    }
+    Ok(())
+}
+
+/// `userId,movieId,rating,timestamp` (ratings.csv, or an eval train/test file).
+pub fn read_ratings_csv(path: &Path, lenient: bool) -> Result<Parsed<IdRating>, DataError> {
+    let ctx = RowContext {
+        file: path,
+        lenient,
+    };
+    let parse = |chunk: &[u8], first: u64, out: &mut Vec<IdRating>, skips: &mut Skips| {
+        csv_chunk(chunk, first, ctx, skips, |rec, line, skips| {
+            match rating_fields(rec.iter().collect::<Vec<_>>().as_slice()) {
+                Ok(r) => out.push(r),
+                Err(problem) => ctx.malformed(skips, line, problem, &joined(rec))?,
+            }
+            Ok(())
+        })
+    };
+    let (rows, skips, header) = read_parallel(path, 1, &parse)?;
+    check_header(path, &header, RATINGS_HEADER)?;
+    Ok(Parsed { rows, skips })
+}
+
+/// Parses user, movie, rating, timestamp fields.
+fn rating_fields(fields: &[&[u8]]) -> Result<IdRating, String> {
+    if fields.len() != 4 {
+        return Err(format!("expected 4 fields, found {}", fields.len()));
+    }
+    let user_id = num::<u32>(fields[0]).ok_or("userId is not a whole number")?;
+    let movie_id = num::<u32>(fields[1]).ok_or("movieId is not a whole number")?;
+    let value = num::<f32>(fields[2]).ok_or("rating is not a number")?;
+    let time = num::<i64>(fields[3]).ok_or("timestamp is not a whole number")?;
+    Ok(IdRating {
+        user_id,
+        movie_id,
+        value,
+        time,
+    })
+}
+
+fn utf8<'a>(field: &'a [u8], what: &str) -> Result<&'a str, String> {
+    std::str::from_utf8(field).map_err(|_| format!("{what} is not valid UTF-8"))
+}
+
+/// `movieId,title,genres` (movies.csv).
+pub fn read_movies_csv(path: &Path, lenient: bool) -> Result<Parsed<RawMovie>, DataError> {
+    let ctx = RowContext {
+        file: path,
+        lenient,
+    };
+    let parse = |chunk: &[u8], first: u64, out: &mut Vec<RawMovie>, skips: &mut Skips| {
+        csv_chunk(chunk, first, ctx, skips, |rec, line, skips| {
+            let movie = (|| -> Result<RawMovie, String> {
+                if rec.len() != 3 {
+                    return Err(format!("expected 3 fields, found {}", rec.len()));
+                }
+                let id = num::<u32>(&rec[0]).ok_or("movieId is not a whole number")?;
+                let title = utf8(&rec[1], "title")?.to_string();
+                let genres = split_genres(utf8(&rec[2], "genres")?);
+                Ok(RawMovie {
+                    id,
+                    title,
+                    genres,
+                    fallback_year: None,
+                    line,
+                })
+            })();
+            match movie {
+                Ok(m) => out.push(m),
+                Err(problem) => ctx.malformed(skips, line, problem, &joined(rec))?,
+            }
+            Ok(())
+        })
+    };
+    // Quoted titles never hold line breaks in GroupLens files, so chunks split at lines.
+    let (rows, skips, header) = read_parallel(path, 1, &parse)?;
+    check_header(path, &header, MOVIES_HEADER)?;
+    Ok(Parsed { rows, skips })
+}
+
+/// `userId,movieId,tag,timestamp` (tags.csv).
+pub fn read_tags_csv(path: &Path, lenient: bool) -> Result<Parsed<RawTag>, DataError> {
+    let ctx = RowContext {
+        file: path,
+        lenient,
+    };
+    let parse = |chunk: &[u8], first: u64, out: &mut Vec<RawTag>, skips: &mut Skips| {
+        csv_chunk(chunk, first, ctx, skips, |rec, line, skips| {
+            let tag = (|| -> Result<RawTag, String> {
+                if rec.len() != 4 {
+                    return Err(format!("expected 4 fields, found {}", rec.len()));
+                }
+                Ok(RawTag {
+                    user_id: num(&rec[0]).ok_or("userId is not a whole number")?,
+                    movie_id: num(&rec[1]).ok_or("movieId is not a whole number")?,
+                    text: utf8(&rec[2], "tag")?.to_string(),
+                    time: num(&rec[3]).ok_or("timestamp is not a whole number")?,
+                })
+            })();
+            match tag {
+                Ok(t) => out.push(t),
+                Err(problem) => ctx.malformed(skips, line, problem, &joined(rec))?,
+            }
+            Ok(())
+        })
+    };
+    let (rows, skips, header) = read_parallel(path, 1, &parse)?;
+    check_header(path, &header, TAGS_HEADER)?;
+    Ok(Parsed { rows, skips })
+}
+
+/// `movieId,imdbId,tmdbId` (links.csv); an empty id is allowed (not every movie has one).
+pub fn read_links_csv(path: &Path, lenient: bool) -> Result<Parsed<RawLink>, DataError> {
+    let ctx = RowContext {
+        file: path,
+        lenient,
+    };
+    let parse = |chunk: &[u8], first: u64, out: &mut Vec<RawLink>, skips: &mut Skips| {
+        csv_chunk(chunk, first, ctx, skips, |rec, line, skips| {
+            let link = (|| -> Result<RawLink, String> {
+                if rec.len() != 3 {
+                    return Err(format!("expected 3 fields, found {}", rec.len()));
+                }
+                let optional = |f: &[u8], what: &str| -> Result<Option<u32>, String> {
+                    if f.iter().all(u8::is_ascii_whitespace) {
+                        Ok(None)
+                    } else {
+                        num(f)
+                            .map(Some)
+                            .ok_or(format!("{what} is not a whole number"))
+                    }
+                };
+                Ok(RawLink {
+                    movie_id: num(&rec[0]).ok_or("movieId is not a whole number")?,
+                    imdb_id: optional(&rec[1], "imdbId")?,
+                    tmdb_id: optional(&rec[2], "tmdbId")?,
+                })
+            })();
+            match link {
+                Ok(l) => out.push(l),
+                Err(problem) => ctx.malformed(skips, line, problem, &joined(rec))?,
+            }
+            Ok(())
+        })
+    };
+    let (rows, skips, header) = read_parallel(path, 1, &parse)?;
+    check_header(path, &header, LINKS_HEADER)?;
+    Ok(Parsed { rows, skips })
+}
+
+/// "Adventure|Animation" → ["Adventure", "Animation"]; "(no genres listed)" → [].
+fn split_genres(field: &str) -> Vec<String> {
+    field
+        .split('|')
+        .map(str::trim)
+        .filter(|g| !g.is_empty() && *g != "(no genres listed)")
+        .map(str::to_string)
+        .collect()
+}
+
+// ---------------------------------------------------------------- DAT layout
+
+/// `UserID::MovieID::Rating::Timestamp` (ratings.dat).
+pub fn read_ratings_dat(path: &Path, lenient: bool) -> Result<Parsed<IdRating>, DataError> {
+    read_separated_ratings(path, b"::", lenient)
+}
+
+/// `user \t item \t rating \t timestamp` (ml-100k's u.data).
+pub fn read_ratings_tab(path: &Path, lenient: bool) -> Result<Parsed<IdRating>, DataError> {
+    read_separated_ratings(path, b"\t", lenient)
+}
+
+fn read_separated_ratings(
+    path: &Path,
+    sep: &'static [u8],
+    lenient: bool,
+) -> Result<Parsed<IdRating>, DataError> {
+    let ctx = RowContext {
+        file: path,
+        lenient,
+    };
+    let parse = |chunk: &[u8], first: u64, out: &mut Vec<IdRating>, skips: &mut Skips| {
+        for (line, text) in lines(chunk, first) {
+            match rating_fields(&split_sep(text, sep)) {
+                Ok(r) => out.push(r),
+                Err(problem) => ctx.malformed(skips, line, problem, text)?,
+            }
+        }
+        Ok(())
+    };
+    let (rows, skips, _) = read_parallel(path, 0, &parse)?;
+    Ok(Parsed { rows, skips })
+}
+
+fn read_small(path: &Path) -> Result<String, DataError> {
+    let bytes = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
+    Ok(decode_text(&bytes))
+}
+
+/// Numbered lines of a small text file (decoded as UTF-8 or latin-1), without line ends.
+fn text_lines(text: &str) -> impl Iterator<Item = (u64, &str)> {
+    text.split('\n')
+        .enumerate()
+        .map(|(k, l)| (k as u64 + 1, l.strip_suffix('\r').unwrap_or(l)))
+        .filter(|(_, l)| !l.is_empty())
+}
+
+/// `MovieID::Title::Genres` (movies.dat; latin-1 in ml-1m).
+pub fn read_movies_dat(path: &Path, lenient: bool) -> Result<Parsed<RawMovie>, DataError> {
+    let ctx = RowContext {
+        file: path,
+        lenient,
+    };
+    let text = read_small(path)?;
+    let mut rows = Vec::new();
+    let mut skips = Skips::default();
+    for (line, l) in text_lines(&text) {
+        let fields: Vec<&str> = l.split("::").collect();
+        let movie = if fields.len() != 3 {
+            Err(format!("expected 3 fields, found {}", fields.len()))
+        } else {
+            num::<u32>(fields[0].as_bytes())
+                .ok_or_else(|| "MovieID is not a whole number".to_string())
+                .map(|id| RawMovie {
+                    id,
+                    title: fields[1].to_string(),
+                    genres: split_genres(fields[2]),
+                    fallback_year: None,
+                    line,
+                })
+        };
+        match movie {
+            Ok(m) => rows.push(m),
+            Err(problem) => ctx.malformed(&mut skips, line, problem, l.as_bytes())?,
+        }
+    }
+    Ok(Parsed { rows, skips })
+}
+
+/// `UserID::MovieID::Tag::Timestamp` (ml-10m's tags.dat).
+pub fn read_tags_dat(path: &Path, lenient: bool) -> Result<Parsed<RawTag>, DataError> {
+    let ctx = RowContext {
+        file: path,
+        lenient,
+    };
+    let text = read_small(path)?;
+    let mut rows = Vec::new();
+    let mut skips = Skips::default();
+    for (line, l) in text_lines(&text) {
+        let fields: Vec<&str> = l.split("::").collect();
+        let tag = (|| -> Result<RawTag, String> {
+            if fields.len() != 4 {
+                return Err(format!("expected 4 fields, found {}", fields.len()));
+            }
+            Ok(RawTag {
+                user_id: num(fields[0].as_bytes()).ok_or("UserID is not a whole number")?,
+                movie_id: num(fields[1].as_bytes()).ok_or("MovieID is not a whole number")?,
+                text: fields[2].to_string(),
+                time: num(fields[3].as_bytes()).ok_or("Timestamp is not a whole number")?,
+            })
+        })();
+        match tag {
+            Ok(t) => rows.push(t),
+            Err(problem) => ctx.malformed(&mut skips, line, problem, l.as_bytes())?,
+        }
+    }
+    Ok(Parsed { rows, skips })
+}
+
+// ---------------------------------------------------------------- ml-100k
+
+/// `u.genre`: `name|index` lines.
+pub fn read_genres_100k(path: &Path) -> Result<Vec<String>, DataError> {
+    let text = read_small(path)?;
+    let mut names: Vec<(usize, String)> = Vec::new();
+    for (line, l) in text_lines(&text) {
+        let (name, index) = l.rsplit_once('|').ok_or_else(|| DataError::Malformed {
+            file: path.to_path_buf(),
+            line,
+            problem: "expected name|index".into(),
+            text: l.to_string(),
+        })?;
+        let index: usize = index.trim().parse().map_err(|_| DataError::Malformed {
+            file: path.to_path_buf(),
+            line,
+            problem: "genre index is not a whole number".into(),
+            text: l.to_string(),
+        })?;
+        names.push((index, name.to_string()));
+    }
+    names.sort();
+    if names.iter().enumerate().any(|(k, (i, _))| k != *i) {
+        return Err(DataError::Invalid {
+            file: path.to_path_buf(),
+            problem: "genre indices are not 0, 1, 2, …".into(),
+        });
+    }
+    Ok(names.into_iter().map(|(_, n)| n).collect())
+}
+
+/// `u.item`: `id|title|release date|video release date|IMDb URL|flag × genres`.
+pub fn read_items_100k(
+    path: &Path,
+    genre_names: &[String],
+    lenient: bool,
+) -> Result<Parsed<RawMovie>, DataError> {
+    let ctx = RowContext {
+        file: path,
+        lenient,
+    };
+    let text = read_small(path)?;
+    let mut rows = Vec::new();
+    let mut skips = Skips::default();
+    let expected = 5 + genre_names.len();
+    for (line, l) in text_lines(&text) {
+        let fields: Vec<&str> = l.split('|').collect();
+        let movie = (|| -> Result<RawMovie, String> {
+            if fields.len() != expected {
+                return Err(format!(
+                    "expected {expected} fields, found {}",
+                    fields.len()
+                ));
+            }
+            let id = num::<u32>(fields[0].as_bytes()).ok_or("movie id is not a whole number")?;
+            let mut genres = Vec::new();
+            for (flag, name) in fields[5..].iter().zip(genre_names) {
+                match flag.trim() {
+                    "1" if name != "unknown" => genres.push(name.clone()),
+                    "0" | "1" => {}
+                    other => return Err(format!("genre flag {other:?} is not 0 or 1")),
+                }
+            }
+            // Release dates look like 01-Jan-1995.
+            let fallback_year = fields[2]
+                .rsplit('-')
+                .next()
+                .and_then(|y| y.trim().parse::<u16>().ok());
+            Ok(RawMovie {
+                id,
+                title: fields[1].to_string(),
+                genres,
+                fallback_year,
+                line,
+            })
+        })();
+        match movie {
+            Ok(m) => rows.push(m),
+            Err(problem) => ctx.malformed(&mut skips, line, problem, l.as_bytes())?,
+        }
+    }
+    Ok(Parsed { rows, skips })
+}

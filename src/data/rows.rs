@@ -1,0 +1,222 @@
+//! Reading rows: the file is read in blocks, each block split at line ends into
+//! chunks that are parsed in parallel, and every row keeps its line number so an
+//! error can name it. Malformed rows stop the load, or are counted under `--lenient`.
+
+use super::error::{excerpt, DataError};
+use super::SkippedRow;
+use rayon::prelude::*;
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+/// How many skipped rows are kept as examples for the report.
+const EXAMPLES: usize = 5;
+/// Bytes read per block (the rows of one block are parsed in parallel).
+const BLOCK: usize = 32 << 20;
+
+/// Malformed rows met while reading, under `--lenient`.
+#[derive(Debug, Default, Clone)]
+pub struct Skips {
+    pub count: u64,
+    pub examples: Vec<SkippedRow>,
+}
+
+impl Skips {
+    pub fn merge(&mut self, other: Skips) {
+        self.count += other.count;
+        for e in other.examples {
+            if self.examples.len() < EXAMPLES {
+                self.examples.push(e);
+            }
+        }
+    }
+}
+
+/// Where a row came from, for error messages.
+#[derive(Clone, Copy)]
+pub struct RowContext<'a> {
+    pub file: &'a Path,
+    pub lenient: bool,
+}
+
+impl RowContext<'_> {
+    /// A malformed row: an error, or a counted skip under `--lenient`.
+    pub fn malformed(
+        &self,
+        skips: &mut Skips,
+        line: u64,
+        problem: impl Into<String>,
+        row: &[u8],
+    ) -> Result<(), DataError> {
+        let problem = problem.into();
+        if self.lenient {
+            skips.count += 1;
+            if skips.examples.len() < EXAMPLES {
+                skips.examples.push(SkippedRow {
+                    file: self.file.display().to_string(),
+                    line,
+                    problem,
+                });
+            }
+            Ok(())
+        } else {
+            Err(DataError::Malformed {
+                file: self.file.to_path_buf(),
+                line,
+                problem,
+                text: excerpt(row),
+            })
+        }
+    }
+}
+
+/// Parses one chunk of whole lines. `first_line` is the 1-based number of its first line.
+pub type ChunkParser<'p, T> =
+    dyn Fn(&[u8], u64, &mut Vec<T>, &mut Skips) -> Result<(), DataError> + Sync + 'p;
+
+/// Reads `path` block by block, skipping `skip_lines` leading lines (the header,
+/// returned), and parses the rest in parallel chunks with `parse`.
+pub fn read_parallel<T: Send>(
+    path: &Path,
+    skip_lines: usize,
+    parse: &ChunkParser<'_, T>,
+) -> Result<(Vec<T>, Skips, Vec<u8>), DataError> {
+    let mut file = File::open(path).map_err(|e| DataError::io(path, e))?;
+    let mut out = Vec::new();
+    let mut skips = Skips::default();
+    let mut header = Vec::new();
+    let mut pending: Vec<u8> = Vec::new();
+    let mut next_line: u64 = 1;
+    let mut to_skip = skip_lines;
+    let mut eof = false;
+    let threads = rayon::current_num_threads().max(1);
+    while !eof {
+        let n = (&mut file)
+            .take(BLOCK as u64)
+            .read_to_end(&mut pending)
+            .map_err(|e| DataError::io(path, e))?;
+        eof = n < BLOCK;
+        // Whole lines only; the tail waits for the next block.
+        let complete = if eof {
+            pending.len()
+        } else {
+            match memchr::memrchr(b'\n', &pending) {
+                Some(pos) => pos + 1,
+                None => continue, // a single line longer than a block: read on
+            }
+        };
+        let mut body = &pending[..complete];
+        while to_skip > 0 && !body.is_empty() {
+            let end = memchr::memchr(b'\n', body).map_or(body.len(), |p| p + 1);
+            header.extend_from_slice(&body[..end]);
+            body = &body[end..];
+            next_line += 1;
+            to_skip -= 1;
+        }
+        let chunks = split_lines(body, threads * 4);
+        let mut starts = Vec::with_capacity(chunks.len());
+        for c in &chunks {
+            starts.push(next_line);
+            next_line += memchr::memchr_iter(b'\n', c).count() as u64;
+        }
+        let parsed: Vec<Result<(Vec<T>, Skips), DataError>> = chunks
+            .par_iter()
+            .zip(starts.par_iter())
+            .map(|(chunk, &first)| {
+                let mut rows = Vec::new();
+                let mut s = Skips::default();
+                parse(chunk, first, &mut rows, &mut s)?;
+                Ok((rows, s))
+            })
+            .collect();
+        for p in parsed {
+            let (rows, s) = p?;
+            out.extend(rows);
+            skips.merge(s);
+        }
+        pending.drain(..complete);
+    }
+    Ok((out, skips, header))
+}
+
+/// Splits `body` into about `parts` pieces, each ending at a line end.
+fn split_lines(body: &[u8], parts: usize) -> Vec<&[u8]> {
+    let mut chunks = Vec::with_capacity(parts);
+    let target = (body.len() / parts.max(1)).max(1 << 16);
+    let mut rest = body;
+    while !rest.is_empty() {
+        if rest.len() <= target {
+            chunks.push(rest);
+            break;
+        }
+        let cut = memchr::memchr(b'\n', &rest[target..]).map_or(rest.len(), |p| target + p + 1);
+        chunks.push(&rest[..cut]);
+        rest = &rest[cut..];
+    }
+    chunks
+}
+
+/// Iterates the lines of a chunk with their numbers, without the line end (`\n` or `\r\n`).
+pub fn lines(chunk: &[u8], first_line: u64) -> impl Iterator<Item = (u64, &[u8])> {
+    chunk
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .map(move |(k, l)| (first_line + k as u64, l.strip_suffix(b"\r").unwrap_or(l)))
+        .filter(|(_, l)| !l.is_empty())
+}
+
+/// Splits a line on a multi-byte separator (`::` in ml-1m and ml-10m).
+pub fn split_sep<'a>(line: &'a [u8], sep: &'a [u8]) -> Vec<&'a [u8]> {
+    let mut fields = Vec::with_capacity(4);
+    let mut rest = line;
+    while let Some(pos) = memchr::memmem::find(rest, sep) {
+        fields.push(&rest[..pos]);
+        rest = &rest[pos + sep.len()..];
+    }
+    fields.push(rest);
+    fields
+}
+
+/// Parses an ASCII number field.
+pub fn num<T: std::str::FromStr>(field: &[u8]) -> Option<T> {
+    std::str::from_utf8(field).ok()?.trim().parse().ok()
+}
+
+/// Decodes text that is UTF-8, or else latin-1 (ml-1m and ml-100k ship latin-1).
+pub fn decode_text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => bytes.iter().map(|&b| b as char).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_lines_keeps_every_byte_and_ends_on_newlines() {
+        let body: Vec<u8> = (0..50_000)
+            .flat_map(|i| format!("{i},x\r\n").into_bytes())
+            .collect();
+        let chunks = split_lines(&body, 7);
+        assert!(chunks.len() > 1);
+        assert_eq!(chunks.concat(), body);
+        for c in &chunks {
+            assert_eq!(c.last(), Some(&b'\n'));
+        }
+    }
+
+    #[test]
+    fn lines_strip_crlf_and_number_from_first() {
+        let got: Vec<(u64, &[u8])> = lines(b"a\r\nb\n\nc", 10).collect();
+        assert_eq!(got, vec![(10, &b"a"[..]), (11, b"b"), (13, b"c")]);
+    }
+
+    #[test]
+    fn latin1_fallback() {
+        assert_eq!(decode_text(b"Caf\xe9"), "Café");
+        assert_eq!(decode_text("Café".as_bytes()), "Café");
+        assert_eq!(split_sep(b"1::Heat (1995)::Action", b"::").len(), 3);
+    }
+}

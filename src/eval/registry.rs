@@ -1,0 +1,135 @@
+//! `--algo` names → fitted models.
+
+use crate::data::RatingMatrix;
+use crate::models::{als, svd, Model, Progress};
+
+/// Every algorithm name `--algo` accepts, in display order.
+pub const ALGORITHMS: &[&str] = &["popular", "baseline", "item-knn", "user-knn", "svd", "als"];
+
+/// The algorithms wired into [`fit_by_name`] in this build.
+pub const AVAILABLE: &[&str] = &["svd", "als"];
+
+/// Why a model could not be fitted by name.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RegistryError {
+    #[error("unknown algorithm '{name}' (known: {})", ALGORITHMS.join(", "))]
+    Unknown { name: String },
+    #[error(
+        "algorithm '{name}' is not available in this build yet (available: {})",
+        available_list()
+    )]
+    NotAvailable { name: String },
+}
+
+fn available_list() -> String {
+    if AVAILABLE.is_empty() {
+        "none".to_string()
+    } else {
+        AVAILABLE.join(", ")
+    }
+}
+
+/// Checks that `name` is an algorithm this build can fit (before any work is done).
+pub fn check_name(name: &str) -> Result<(), RegistryError> {
+    if !ALGORITHMS.contains(&name) {
+        return Err(RegistryError::Unknown {
+            name: name.to_string(),
+        });
+    }
+    if !AVAILABLE.contains(&name) {
+        return Err(RegistryError::NotAvailable {
+            name: name.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Fits the model called `name` on `train` with its default configuration and `seed`
+/// (for models with random initialisation), reporting progress.
+pub fn fit_by_name(
+    name: &str,
+    train: &RatingMatrix,
+    seed: u64,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Box<dyn Model>, RegistryError> {
+    check_name(name)?;
+    let model: Box<dyn Model> = match name {
+        "svd" => {
+            let mut config = svd::SvdConfig {
+                seed,
+                ..svd::SvdConfig::default()
+            };
+            if let Some(r) = config.ranking.as_mut() {
+                r.implicit.seed = seed;
+            }
+            Box::new(svd::SvdModel::fit(train, &config, progress))
+        }
+        "als" => {
+            let mut config = als::AlsConfig {
+                seed,
+                ..als::AlsConfig::default()
+            };
+            if let Some(r) = config.ranking.as_mut() {
+                r.implicit.seed = seed;
+            }
+            Box::new(als::AlsModel::fit(train, &config, progress))
+        }
+        _ => {
+            return Err(RegistryError::NotAvailable {
+                name: name.to_string(),
+            })
+        }
+    };
+    Ok(model)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_name_is_a_clear_error() {
+        let (m, _) = RatingMatrix::from_ratings(1, 1, vec![]);
+        let err = fit_by_name("nope", &m, 42, &mut |_| {}).err();
+        let msg = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(msg.contains("unknown algorithm 'nope'"), "{msg}");
+        assert!(msg.contains("item-knn"), "{msg}");
+    }
+
+    #[test]
+    fn fits_every_available_model_on_a_tiny_matrix() {
+        use crate::data::Rating;
+        let ratings = (0..6u32)
+            .flat_map(|u| {
+                (0..5u32)
+                    .filter(move |i| (u + i) % 3 != 0)
+                    .map(move |i| Rating {
+                        user: u,
+                        item: i,
+                        value: 1.0 + ((u * 7 + i * 3) % 5) as f32,
+                        time: 0,
+                    })
+            })
+            .collect();
+        let (m, _) = RatingMatrix::from_ratings(6, 5, ratings);
+        for name in AVAILABLE {
+            let model = fit_by_name(name, &m, 7, &mut |_| {});
+            match model {
+                Ok(model) => {
+                    assert_eq!(model.name(), *name);
+                    assert_eq!(model.n_items(), 5);
+                    let p = model.for_user(crate::models::Who::Known(0)).predict(0);
+                    assert!(p.is_finite(), "{name}: {p}");
+                }
+                Err(e) => panic!("{name}: {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn every_available_name_is_known() {
+        for a in AVAILABLE {
+            assert!(ALGORITHMS.contains(a), "{a}");
+        }
+    }
+}

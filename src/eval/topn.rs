@@ -1,0 +1,244 @@
+//! The top-N protocol, for any [`Model`].
+//!
+//! For each test user: candidates = every movie with a rating in train minus the movies
+//! that user rated in train; relevant = the user's test movies rated at least
+//! [`TopNConfig::relevance_threshold`] (4.0); users with no relevant movie are skipped.
+//! The model ranks candidates with [`crate::models::top_n`] for `Who::Known(user)`
+//! (the held-out part is absent from train), and the metrics of
+//! [`super::metrics::UserTopN`] are averaged over the evaluated users. Catalogue
+//! coverage is distinct recommended movies (over evaluated users) / movies in train.
+//! Users are processed in parallel with rayon; results do not depend on thread count.
+
+use super::metrics::{coverage, mean_top_n, UserTopN};
+use crate::data::{Rating, RatingMatrix};
+use crate::models::{top_n, Model, TopNFilter, Who};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::HashSet;
+use std::time::Instant;
+
+/// Parameters of the top-N protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TopNConfig {
+    /// List length.
+    pub k: usize,
+    /// A test rating at least this is relevant.
+    pub relevance_threshold: f32,
+}
+
+impl Default for TopNConfig {
+    fn default() -> Self {
+        TopNConfig {
+            k: 10,
+            relevance_threshold: 4.0,
+        }
+    }
+}
+
+/// Outcome of the top-N protocol for one model on one split.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopNReport {
+    pub k: usize,
+    pub relevance_threshold: f32,
+    /// Distinct users in the test set.
+    pub test_users: usize,
+    /// Users scored (at least one relevant test movie).
+    pub users_evaluated: usize,
+    /// Test users skipped because none of their test movies is relevant.
+    pub users_skipped_no_relevant: usize,
+    /// Evaluated users with no training rating (ranked as users with an empty history).
+    pub users_without_train: usize,
+    /// Movies with at least one training rating (the candidate pool and coverage base).
+    pub catalogue_size: usize,
+    pub precision: f64,
+    pub recall: f64,
+    pub ndcg: f64,
+    pub hit_rate: f64,
+    pub mrr: f64,
+    pub coverage: f64,
+    /// Wall-clock seconds spent ranking.
+    pub rank_seconds: f64,
+}
+
+/// Groups test ratings by user: (user, [(item, rating)] sorted by item), users ascending.
+pub fn group_by_user(test: &[Rating]) -> Vec<(u32, Vec<(u32, f32)>)> {
+    let mut sorted: Vec<&Rating> = test.iter().collect();
+    sorted.sort_by_key(|r| (r.user, r.item));
+    let mut out: Vec<(u32, Vec<(u32, f32)>)> = Vec::new();
+    for r in sorted {
+        match out.last_mut() {
+            Some((u, items)) if *u == r.user => items.push((r.item, r.value)),
+            _ => out.push((r.user, vec![(r.item, r.value)])),
+        }
+    }
+    out
+}
+
+/// Runs the top-N protocol: `model` must have been fitted on `train`; `test` holds the
+/// held-out ratings (dense indices of the same id space as `train`).
+pub fn evaluate_top_n(
+    model: &dyn Model,
+    train: &RatingMatrix,
+    test: &[Rating],
+    config: &TopNConfig,
+) -> TopNReport {
+    let start = Instant::now();
+    let by_user = group_by_user(test);
+    let n_items = train.n_items().min(model.n_items());
+    let in_train: Vec<bool> = (0..train.n_items())
+        .map(|i| train.item_count(i) > 0)
+        .collect();
+    let catalogue_size = in_train.iter().filter(|&&b| b).count();
+
+    // Per user: None if skipped, else (metrics, list, had no train ratings).
+    let results: Vec<Option<(UserTopN, Vec<u32>, bool)>> = by_user
+        .par_iter()
+        .map(|(user, items)| {
+            let relevant: HashSet<u32> = items
+                .iter()
+                .filter(|(_, v)| *v >= config.relevance_threshold)
+                .map(|&(i, _)| i)
+                .collect();
+            if relevant.is_empty() {
+                return None;
+            }
+            let u = *user as usize;
+            let (row, cold) = if u < train.n_users() {
+                (train.user(u).items, train.user_count(u) == 0)
+            } else {
+                (&[][..], true)
+            };
+            let allow = |i: u32| in_train[i as usize] && row.binary_search(&i).is_err();
+            let filter = TopNFilter {
+                allow: Some(&allow),
+                exclude: &[],
+            };
+            let user_model = model.for_user(Who::Known(u));
+            let list: Vec<u32> = top_n(user_model.as_ref(), n_items, config.k, &filter, 0)
+                .into_iter()
+                .map(|r| r.item)
+                .collect();
+            Some((UserTopN::score(&list, &relevant, config.k), list, cold))
+        })
+        .collect();
+
+    let scored: Vec<&(UserTopN, Vec<u32>, bool)> = results.iter().flatten().collect();
+    let per_user: Vec<UserTopN> = scored.iter().map(|s| s.0).collect();
+    let mean = mean_top_n(&per_user);
+    let cov = coverage(
+        scored.iter().map(|s| s.1.as_slice()),
+        config.k,
+        catalogue_size,
+    );
+    TopNReport {
+        k: config.k,
+        relevance_threshold: config.relevance_threshold,
+        test_users: by_user.len(),
+        users_evaluated: scored.len(),
+        users_skipped_no_relevant: by_user.len() - scored.len(),
+        users_without_train: scored.iter().filter(|s| s.2).count(),
+        catalogue_size,
+        precision: mean.precision,
+        recall: mean.recall,
+        ndcg: mean.ndcg,
+        hit_rate: mean.hit,
+        mrr: mean.reciprocal_rank,
+        coverage: cov,
+        rank_seconds: start.elapsed().as_secs_f64(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::UserModel;
+
+    /// Scores item i as `-(i as f32)`: always recommends the lowest indices.
+    struct LowestFirst {
+        train: RatingMatrix,
+    }
+    struct LowestUser<'a> {
+        rated: &'a [u32],
+    }
+    impl UserModel for LowestUser<'_> {
+        fn predict(&self, item: u32) -> f32 {
+            -(item as f32)
+        }
+        fn rated(&self) -> &[u32] {
+            self.rated
+        }
+    }
+    impl Model for LowestFirst {
+        fn name(&self) -> &str {
+            "lowest"
+        }
+        fn n_items(&self) -> usize {
+            self.train.n_items()
+        }
+        fn for_user<'a>(&'a self, who: Who<'a>) -> Box<dyn UserModel + 'a> {
+            match who {
+                Who::Known(u) => Box::new(LowestUser {
+                    rated: self.train.user(u).items,
+                }),
+                Who::New(_) => Box::new(LowestUser { rated: &[] }),
+            }
+        }
+    }
+
+    fn r(user: u32, item: u32, value: f32) -> Rating {
+        Rating {
+            user,
+            item,
+            value,
+            time: 0,
+        }
+    }
+
+    #[test]
+    fn protocol_by_hand() {
+        // 3 users, 6 items; item 5 never rated in train (not a candidate).
+        let train = vec![
+            r(0, 0, 3.0),
+            r(0, 2, 4.0),
+            r(1, 1, 5.0),
+            r(1, 3, 2.0),
+            r(2, 4, 4.0),
+        ];
+        let (train, _) = RatingMatrix::from_ratings(3, 6, train);
+        let test = vec![
+            // user 0: candidates 1,3,4 → top-2 [1,3]; relevant {3, 5} → hit at 2.
+            r(0, 3, 4.5),
+            r(0, 5, 4.0),
+            r(0, 4, 1.0),
+            // user 1: relevant none → skipped.
+            r(1, 0, 3.5),
+            // user 2: candidates 0,1,2,3 → [0,1]; relevant {0} → hit at 1.
+            r(2, 0, 4.0),
+        ];
+        let model = LowestFirst {
+            train: train.clone(),
+        };
+        let rep = evaluate_top_n(
+            &model,
+            &train,
+            &test,
+            &TopNConfig {
+                k: 2,
+                relevance_threshold: 4.0,
+            },
+        );
+        assert_eq!(rep.test_users, 3);
+        assert_eq!(rep.users_evaluated, 2);
+        assert_eq!(rep.users_skipped_no_relevant, 1);
+        assert_eq!(rep.catalogue_size, 5);
+        let close = |a: f64, b: f64| assert!((a - b).abs() < 1e-12, "{a} != {b}");
+        close(rep.precision, (0.5 + 0.5) / 2.0);
+        close(rep.recall, (0.5 + 1.0) / 2.0);
+        close(rep.hit_rate, 1.0);
+        close(rep.mrr, (0.5 + 1.0) / 2.0);
+        let ndcg0 = (1.0 / 3f64.log2()) / (1.0 + 1.0 / 3f64.log2());
+        close(rep.ndcg, (ndcg0 + 1.0) / 2.0);
+        // Lists [1,3] and [0,1] → {0,1,3} of 5 train items.
+        close(rep.coverage, 3.0 / 5.0);
+    }
+}

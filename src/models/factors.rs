@@ -1,0 +1,440 @@
+//! Numeric kernels shared by the matrix-factorisation models ([`super::svd`],
+//! [`super::als`]): dense `f32` factor matrices, dot products, the explicit
+//! biased model `r̂ = μ + b_u + b_i + p_u·q_i` with its fold-in solve, and the
+//! per-user view both models hand out.
+
+use nalgebra::{DMatrix, DVector};
+
+use super::implicit::{ImplicitConfig, ImplicitMf, ImplicitUser};
+use super::{Progress, UserModel, Who};
+use crate::data::{Rating, RatingMatrix};
+
+/// A dense row-major `rows × k` matrix of `f32` factors (one contiguous buffer).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Factors {
+    rows: usize,
+    k: usize,
+    data: Vec<f32>,
+}
+
+impl Factors {
+    pub fn zeros(rows: usize, k: usize) -> Self {
+        Factors {
+            rows,
+            k,
+            data: vec![0.0; rows * k],
+        }
+    }
+
+    /// Entries drawn from N(0, std²), deterministic for the generator state.
+    pub fn normal(rows: usize, k: usize, std: f32, rng: &mut fastrand::Rng) -> Self {
+        let mut data = Vec::with_capacity(rows * k);
+        while data.len() < rows * k {
+            let (a, b) = normal_pair(rng);
+            data.push(a * std);
+            if data.len() < rows * k {
+                data.push(b * std);
+            }
+        }
+        Factors { rows, k, data }
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+    pub fn k(&self) -> usize {
+        self.k
+    }
+    pub fn row(&self, r: usize) -> &[f32] {
+        &self.data[r * self.k..(r + 1) * self.k]
+    }
+    pub fn row_mut(&mut self, r: usize) -> &mut [f32] {
+        &mut self.data[r * self.k..(r + 1) * self.k]
+    }
+    pub fn as_slice(&self) -> &[f32] {
+        &self.data
+    }
+    pub fn as_mut_slice(&mut self) -> &mut [f32] {
+        &mut self.data
+    }
+
+    /// `FᵀF` (k × k, f64), the Gram matrix of the rows.
+    pub fn gram(&self) -> DMatrix<f64> {
+        let k = self.k;
+        let m = DMatrix::<f32>::from_row_slice(self.rows, k, &self.data);
+        let g = m.tr_mul(&m);
+        DMatrix::from_fn(k, k, |r, c| g[(r, c)] as f64)
+    }
+
+    /// Rows reordered: row `r` of the result is row `from[r]` of `self`.
+    pub fn gather(&self, from: &[u32]) -> Factors {
+        let mut out = Factors::zeros(from.len(), self.k);
+        for (r, &f) in from.iter().enumerate() {
+            out.row_mut(r).copy_from_slice(self.row(f as usize));
+        }
+        out
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.data.len() * std::mem::size_of::<f32>()
+    }
+}
+
+/// Two independent standard normal draws (Box–Muller).
+fn normal_pair(rng: &mut fastrand::Rng) -> (f32, f32) {
+    let u1 = 1.0 - rng.f64(); // (0, 1]
+    let u2 = rng.f64();
+    let radius = (-2.0 * u1.ln()).sqrt();
+    let angle = std::f64::consts::TAU * u2;
+    ((radius * angle.cos()) as f32, (radius * angle.sin()) as f32)
+}
+
+/// Dot product with eight independent accumulators (vectorises well).
+#[inline]
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0f32; 8];
+    let ca = a.chunks_exact(8);
+    let cb = b.chunks_exact(8);
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for l in 0..8 {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    let mut s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (x, y) in ra.iter().zip(rb) {
+        s += x * y;
+    }
+    s
+}
+
+/// The (min, max) of the training ratings (`(fallback, fallback)` if empty):
+/// the range predictions are clipped to.
+pub fn rating_range(train: &RatingMatrix, fallback: f32) -> (f32, f32) {
+    let (min, max) = train
+        .values()
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    if min <= max {
+        (min, max)
+    } else {
+        (fallback, fallback)
+    }
+}
+
+/// The items each training user rated, sorted (a compact copy of the CSR
+/// index, so a fitted model does not borrow the training matrix).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RatedLists {
+    ptr: Vec<usize>,
+    items: Vec<u32>,
+}
+
+impl RatedLists {
+    pub fn from_matrix(m: &RatingMatrix) -> Self {
+        let mut ptr = Vec::with_capacity(m.n_users() + 1);
+        let mut items = Vec::with_capacity(m.nnz());
+        ptr.push(0);
+        for u in 0..m.n_users() {
+            items.extend_from_slice(m.user(u).items);
+            ptr.push(items.len());
+        }
+        RatedLists { ptr, items }
+    }
+    pub fn user(&self, u: usize) -> &[u32] {
+        self.ptr
+            .get(u)
+            .zip(self.ptr.get(u + 1))
+            .map_or(&[], |(&a, &b)| &self.items[a..b])
+    }
+    pub fn n_users(&self) -> usize {
+        self.ptr.len().saturating_sub(1)
+    }
+}
+
+/// The fitted explicit model `r̂ = μ + b_u + b_i + p_u·q_i`, clipped to
+/// `[min, max]` (the range of the training ratings).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BiasedMf {
+    pub mu: f32,
+    pub min: f32,
+    pub max: f32,
+    pub user_bias: Vec<f32>,
+    pub item_bias: Vec<f32>,
+    pub users: Factors,
+    pub items: Factors,
+}
+
+impl BiasedMf {
+    /// Unclipped prediction from a user bias and factor row.
+    #[inline]
+    pub fn raw(&self, bu: f32, pu: &[f32], item: u32) -> f32 {
+        let i = item as usize;
+        if i >= self.item_bias.len() {
+            return self.mu + bu;
+        }
+        self.mu + bu + self.item_bias[i] + dot(pu, self.items.row(i))
+    }
+
+    /// Fold-in: the user bias and factors minimising
+    /// `Σ_j (r_j − μ − b_j − b − p·q_j)² + λ_b·n·b² + λ·n·|p|²` over the profile
+    /// (`n` = profile length; the per-rating weighting matches the SGD/ALS
+    /// training objectives), against the fixed item biases and factors.
+    /// One Cholesky solve of size k + 1. Items outside the model are ignored.
+    pub fn fold_in(&self, profile: &[(u32, f32)], reg_bias: f32, reg: f32) -> (f32, Vec<f32>) {
+        let k = self.items.k();
+        let d = k + 1;
+        let known: Vec<(usize, f32)> = profile
+            .iter()
+            .filter(|(i, r)| (*i as usize) < self.item_bias.len() && r.is_finite())
+            .map(|&(i, r)| (i as usize, r))
+            .collect();
+        if known.is_empty() {
+            return (0.0, vec![0.0; k]);
+        }
+        let n = known.len();
+        // A: n × d rows [1, q_j]; t_j = r_j − μ − b_j.
+        let mut a = DMatrix::<f64>::zeros(n, d);
+        let mut t = DVector::<f64>::zeros(n);
+        for (row, &(i, r)) in known.iter().enumerate() {
+            a[(row, 0)] = 1.0;
+            for (c, &q) in self.items.row(i).iter().enumerate() {
+                a[(row, c + 1)] = q as f64;
+            }
+            t[row] = (r - self.mu - self.item_bias[i]) as f64;
+        }
+        let mut gram = a.tr_mul(&a);
+        let rhs = a.tr_mul(&t);
+        gram[(0, 0)] += (reg_bias as f64) * n as f64;
+        for c in 1..d {
+            gram[(c, c)] += (reg as f64) * n as f64;
+        }
+        match gram.cholesky() {
+            Some(ch) => {
+                let x = ch.solve(&rhs);
+                (x[0] as f32, x.iter().skip(1).map(|&v| v as f32).collect())
+            }
+            // Only possible with zero regularisation and a degenerate profile:
+            // fall back to the bias-only solution.
+            None => {
+                let mean = t.iter().sum::<f64>() / (n as f64 * (1.0 + reg_bias as f64));
+                (mean as f32, vec![0.0; k])
+            }
+        }
+    }
+}
+
+/// Settings of the ranking part of a factor model (see [`Ranker`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RankingConfig {
+    pub implicit: ImplicitConfig,
+    /// Weight of (predicted rating − μ) added to the implicit preference score.
+    pub rating_weight: f32,
+}
+
+impl Default for RankingConfig {
+    fn default() -> Self {
+        RankingConfig {
+            implicit: ImplicitConfig::default(),
+            rating_weight: 0.05,
+        }
+    }
+}
+
+/// How a model's top-N lists are ordered: the implicit-feedback preference
+/// score (weighted ALS on "which movies were rated", Hu–Koren–Volinsky) plus
+/// `rating_weight` × (predicted rating − μ). The implicit score says "this user
+/// would pick this movie"; the rating term demotes picks they would dislike.
+/// See [`super::svd`] for why a rating model alone ranks badly.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranker {
+    pub implicit: ImplicitMf,
+    pub rating_weight: f32,
+}
+
+impl Ranker {
+    pub fn fit(
+        train: &RatingMatrix,
+        config: &RankingConfig,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Self {
+        Ranker {
+            implicit: ImplicitMf::fit(train, &config.implicit, progress),
+            rating_weight: config.rating_weight,
+        }
+    }
+}
+
+/// The per-user view shared by the SVD and ALS models.
+pub struct MfUser<'a> {
+    pub model: &'a BiasedMf,
+    pub bias: f32,
+    pub factors: std::borrow::Cow<'a, [f32]>,
+    pub rated: std::borrow::Cow<'a, [u32]>,
+    pub ranker: Option<(&'a Ranker, ImplicitUser<'a>)>,
+}
+
+impl<'a> MfUser<'a> {
+    /// Builds the view for `who`: a training user's fitted rows, or a fold-in
+    /// solve for a new profile (once, here).
+    pub fn new(
+        model: &'a BiasedMf,
+        rated_lists: &'a RatedLists,
+        ranker: Option<&'a Ranker>,
+        who: Who<'a>,
+        fold_in_reg_bias: f32,
+        fold_in_reg: f32,
+    ) -> Self {
+        match who {
+            Who::Known(u) if u < model.user_bias.len() => MfUser {
+                model,
+                bias: model.user_bias[u],
+                factors: std::borrow::Cow::Borrowed(model.users.row(u)),
+                rated: std::borrow::Cow::Borrowed(rated_lists.user(u)),
+                ranker: ranker.map(|r| (r, r.implicit.known_user(u))),
+            },
+            Who::Known(_) => MfUser {
+                model,
+                bias: 0.0,
+                factors: std::borrow::Cow::Owned(vec![0.0; model.users.k()]),
+                rated: std::borrow::Cow::Borrowed(&[]),
+                ranker: ranker.map(|r| (r, r.implicit.fold_in(&[]))),
+            },
+            Who::New(profile) => {
+                let (bias, factors) = model.fold_in(profile, fold_in_reg_bias, fold_in_reg);
+                let mut rated: Vec<u32> = profile.iter().map(|&(i, _)| i).collect();
+                rated.sort_unstable();
+                rated.dedup();
+                MfUser {
+                    model,
+                    bias,
+                    factors: std::borrow::Cow::Owned(factors),
+                    rated: std::borrow::Cow::Owned(rated),
+                    ranker: ranker.map(|r| (r, r.implicit.fold_in(profile))),
+                }
+            }
+        }
+    }
+
+    /// The unclipped predicted rating.
+    pub fn raw(&self, item: u32) -> f32 {
+        self.model.raw(self.bias, &self.factors, item)
+    }
+}
+
+impl UserModel for MfUser<'_> {
+    fn predict(&self, item: u32) -> f32 {
+        let p = self.raw(item);
+        if p.is_finite() {
+            p.clamp(self.model.min, self.model.max)
+        } else {
+            self.model.mu
+        }
+    }
+
+    fn rank_score(&self, item: u32) -> f32 {
+        match &self.ranker {
+            Some((ranker, user)) => {
+                user.score(item) + ranker.rating_weight * (self.predict(item) - self.model.mu)
+            }
+            None => self.predict(item),
+        }
+    }
+
+    fn explain(&self, item: u32, max: usize) -> Vec<(u32, f32)> {
+        match &self.ranker {
+            Some((_, user)) => user.explain(item, max),
+            None => Vec::new(),
+        }
+    }
+
+    fn rated(&self) -> &[u32] {
+        &self.rated
+    }
+}
+
+/// The training matrix with `profile` appended as a new last user (index
+/// `train.n_users()`), for a full retrain that includes the live user.
+/// Items outside `0..n_items` and non-finite ratings are skipped; `time` is
+/// stamped on every appended rating. Returns the matrix and the new user's index.
+pub fn append_user(
+    train: &RatingMatrix,
+    profile: &[(u32, f32)],
+    time: i64,
+) -> (RatingMatrix, usize) {
+    let new_user = train.n_users();
+    let mut ratings: Vec<Rating> = Vec::with_capacity(train.nnz() + profile.len());
+    ratings.extend(train.iter());
+    ratings.extend(
+        profile
+            .iter()
+            .filter(|(i, r)| (*i as usize) < train.n_items() && r.is_finite())
+            .map(|&(item, value)| Rating {
+                user: new_user as u32,
+                item,
+                value,
+                time,
+            }),
+    );
+    let (m, _) = RatingMatrix::from_ratings(new_user + 1, train.n_items(), ratings);
+    (m, new_user)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_matches_naive() {
+        let a: Vec<f32> = (0..19).map(|x| x as f32 * 0.5 - 3.0).collect();
+        let b: Vec<f32> = (0..19).map(|x| (x as f32).sin()).collect();
+        let naive: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+        assert!((dot(&a, &b) - naive).abs() < 1e-4);
+        assert_eq!(dot(&[], &[]), 0.0);
+    }
+
+    #[test]
+    fn normal_init_is_seeded_and_centred() {
+        let a = Factors::normal(100, 10, 0.1, &mut fastrand::Rng::with_seed(3));
+        let b = Factors::normal(100, 10, 0.1, &mut fastrand::Rng::with_seed(3));
+        assert_eq!(a, b);
+        let mean: f32 = a.as_slice().iter().sum::<f32>() / 1000.0;
+        let var: f32 = a.as_slice().iter().map(|x| x * x).sum::<f32>() / 1000.0;
+        assert!(mean.abs() < 0.02, "{mean}");
+        assert!((var.sqrt() - 0.1).abs() < 0.02, "{var}");
+    }
+
+    #[test]
+    fn append_user_adds_a_row() {
+        let (m, _) = RatingMatrix::from_ratings(
+            2,
+            3,
+            vec![
+                Rating {
+                    user: 0,
+                    item: 1,
+                    value: 4.0,
+                    time: 1,
+                },
+                Rating {
+                    user: 1,
+                    item: 2,
+                    value: 2.0,
+                    time: 2,
+                },
+            ],
+        );
+        let (bigger, u) = append_user(&m, &[(0, 5.0), (2, 3.0), (7, 1.0)], 9);
+        assert_eq!(u, 2);
+        assert_eq!(bigger.n_users(), 3);
+        assert_eq!(bigger.user(2).items, &[0, 2]);
+        assert_eq!(bigger.user(2).values, &[5.0, 3.0]);
+        assert_eq!(bigger.user(0).items, m.user(0).items);
+        assert_eq!(bigger.nnz(), 4);
+    }
+}

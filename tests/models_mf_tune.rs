@@ -1,0 +1,256 @@
+//! Tuning and measurement harness for the factor models (ignored by default;
+//! run with `cargo test --release --test models_mf_tune -- --ignored --nocapture <name>`).
+//!
+//! Settings override the defaults through environment variables holding
+//! `key=value` lists, e.g. `REEL_SVD="factors=32,epochs=40"`,
+//! `REEL_RANK="alpha=8,reg=2,weight=0.1"`, `REEL_ALS="factors=16,reg=0.1"`.
+//! A list in a value (`factors=16|32|64`) runs every combination.
+//!
+//! Tuning never looks at the test part of the reported evaluations:
+//! - `tune_rating`: 3-fold CV inside the 80% training part of a seeded split;
+//! - `tune_topn`: a per-user 20% holdout inside the training part of the
+//!   outer per-user holdout.
+//!
+//! Reported figures: `cv5` (5-fold CV, RMSE/MAE, fit times) and `topn`
+//! (per-user 20% holdout, NDCG@10 / HR@10).
+
+mod models_mf_support;
+
+use std::time::Instant;
+
+use models_mf_support::*;
+use reel::data::Rating;
+use reel::models::als::{AlsConfig, AlsModel};
+use reel::models::implicit::ImplicitConfig;
+use reel::models::svd::{RankingConfig, SvdConfig, SvdModel};
+use reel::models::Model;
+
+/// Every combination of the `key=v1|v2|…` lists in env var `var`.
+fn grid(var: &str) -> Vec<Vec<(String, f64)>> {
+    let spec = std::env::var(var).unwrap_or_default();
+    let mut combos: Vec<Vec<(String, f64)>> = vec![Vec::new()];
+    for kv in spec.split(',').filter(|s| !s.trim().is_empty()) {
+        let (k, vs) = kv
+            .split_once('=')
+            .unwrap_or_else(|| panic!("{var}: bad item {kv:?}"));
+        let vals: Vec<f64> = vs
+            .split('|')
+            .map(|v| {
+                v.trim()
+                    .parse()
+                    .unwrap_or_else(|_| panic!("{var}: bad number {v:?}"))
+            })
+            .collect();
+        combos = combos
+            .into_iter()
+            .flat_map(|c| {
+                vals.iter().map(move |&v| {
+                    let mut c = c.clone();
+                    c.push((k.trim().to_string(), v));
+                    c
+                })
+            })
+            .collect();
+    }
+    combos
+}
+
+fn svd_config(svd: &[(String, f64)], rank: &[(String, f64)]) -> SvdConfig {
+    let mut c = SvdConfig::default();
+    for (k, v) in svd {
+        let v32 = *v as f32;
+        match k.as_str() {
+            "factors" => c.factors = *v as usize,
+            "epochs" => c.epochs = *v as usize,
+            "lr" => c.lr = v32,
+            "decay" => c.lr_decay = v32,
+            "reg" => c.reg = v32,
+            "regb" => c.reg_bias = v32,
+            "init" => c.init_std = v32,
+            "blocks" => c.blocks = *v as usize,
+            "seed" => c.seed = *v as u64,
+            "freg" => c.fold_in_reg = v32,
+            "fregb" => c.fold_in_reg_bias = v32,
+            "norank" => c.ranking = None,
+            other => panic!("unknown svd key {other}"),
+        }
+    }
+    if let Some(r) = c.ranking.as_mut() {
+        apply_rank(r, rank);
+    }
+    c
+}
+
+fn apply_rank(r: &mut RankingConfig, rank: &[(String, f64)]) {
+    let i: &mut ImplicitConfig = &mut r.implicit;
+    for (k, v) in rank {
+        let v32 = *v as f32;
+        match k.as_str() {
+            "factors" => i.factors = *v as usize,
+            "iters" => i.iterations = *v as usize,
+            "reg" => i.reg = v32,
+            "alpha" => i.alpha = v32,
+            "slope" => i.rating_slope = v32,
+            "min" => i.min_rating = v32,
+            "cg" => i.cg_steps = *v as usize,
+            "weight" => r.rating_weight = v32,
+            other => panic!("unknown rank key {other}"),
+        }
+    }
+}
+
+fn als_config(als: &[(String, f64)], rank: &[(String, f64)]) -> AlsConfig {
+    let mut c = AlsConfig::default();
+    for (k, v) in als {
+        let v32 = *v as f32;
+        match k.as_str() {
+            "factors" => c.factors = *v as usize,
+            "iters" => c.iterations = *v as usize,
+            "reg" => c.reg = v32,
+            "regb" => c.reg_bias = v32,
+            "seed" => c.seed = *v as u64,
+            "norank" => c.ranking = None,
+            other => panic!("unknown als key {other}"),
+        }
+    }
+    if let Some(r) = c.ranking.as_mut() {
+        apply_rank(r, rank);
+    }
+    c
+}
+
+fn algo() -> String {
+    std::env::var("REEL_ALGO").unwrap_or_else(|_| "svd".into())
+}
+
+fn fit(
+    train: &reel::data::RatingMatrix,
+    m: &[(String, f64)],
+    rank: &[(String, f64)],
+) -> Box<dyn Model> {
+    if algo() == "als" {
+        Box::new(AlsModel::fit(train, &als_config(m, rank), &mut |_| {}))
+    } else {
+        Box::new(SvdModel::fit(train, &svd_config(m, rank), &mut |_| {}))
+    }
+}
+
+fn model_var() -> &'static str {
+    if algo() == "als" {
+        "REEL_ALS"
+    } else {
+        "REEL_SVD"
+    }
+}
+
+fn label(c: &[(String, f64)]) -> String {
+    c.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[test]
+#[ignore]
+fn tune_rating() {
+    let (nu, ni, all) = load_ratings();
+    let (outer_train, _) = random_split(nu, ni, &all, 0.2, 1);
+    let inner: Vec<Rating> = outer_train.iter().collect();
+    let folds = k_fold(nu, ni, &inner, 3, 2);
+    let no_rank = vec![("norank".to_string(), 1.0)];
+    for m in grid(model_var()) {
+        let mut cfg = m.clone();
+        cfg.extend(no_rank.iter().cloned());
+        let t = Instant::now();
+        let mut sum = 0.0;
+        for (train, test) in &folds {
+            let model = fit(train, &cfg, &[]);
+            sum += rmse_mae(model.as_ref(), test).0;
+        }
+        println!(
+            "{} [{}] inner-cv3 rmse {:.4}  ({:.2}s)",
+            algo(),
+            label(&m),
+            sum / folds.len() as f64,
+            t.elapsed().as_secs_f64()
+        );
+    }
+}
+
+#[test]
+#[ignore]
+fn tune_topn() {
+    let (nu, ni, all) = load_ratings();
+    let (outer_train, _) = per_user_holdout(nu, ni, &all, 1);
+    let inner: Vec<Rating> = outer_train.iter().collect();
+    let (train, test) = per_user_holdout(nu, ni, &inner, 2);
+    for m in grid(model_var()) {
+        for r in grid("REEL_RANK") {
+            let t = Instant::now();
+            let model = fit(&train, &m, &r);
+            let (ndcg, hr, n) = ndcg_hr(model.as_ref(), &train, &test, 10);
+            println!(
+                "{} [{}] [{}] inner ndcg@10 {:.4} hr@10 {:.4} users {} ({:.2}s)",
+                algo(),
+                label(&m),
+                label(&r),
+                ndcg,
+                hr,
+                n,
+                t.elapsed().as_secs_f64()
+            );
+        }
+    }
+}
+
+#[test]
+#[ignore]
+fn cv5() {
+    let (nu, ni, all) = load_ratings();
+    let folds = k_fold(nu, ni, &all, 5, 2024);
+    let m = grid(model_var()).remove(0);
+    let mut cfg = m.clone();
+    cfg.push(("norank".to_string(), 1.0));
+    let (mut rmse, mut mae, mut fit_s) = (0.0, 0.0, 0.0);
+    for (train, test) in &folds {
+        let t = Instant::now();
+        let model = fit(train, &cfg, &[]);
+        fit_s += t.elapsed().as_secs_f64();
+        let (r, a) = rmse_mae(model.as_ref(), test);
+        rmse += r;
+        mae += a;
+    }
+    println!(
+        "{} [{}] 5-fold rmse {:.4} mae {:.4}; 5 fits {:.3}s total",
+        algo(),
+        label(&m),
+        rmse / 5.0,
+        mae / 5.0,
+        fit_s
+    );
+}
+
+#[test]
+#[ignore]
+fn topn() {
+    let (nu, ni, all) = load_ratings();
+    let (train, test) = per_user_holdout(nu, ni, &all, 1);
+    let m = grid(model_var()).remove(0);
+    let r = grid("REEL_RANK").remove(0);
+    let t = Instant::now();
+    let model = fit(&train, &m, &r);
+    let fit_s = t.elapsed().as_secs_f64();
+    let (ndcg, hr, n) = ndcg_hr(model.as_ref(), &train, &test, 10);
+    let (rmse, _) = rmse_mae(model.as_ref(), &test);
+    println!(
+        "{} [{}] [{}] holdout ndcg@10 {:.4} hr@10 {:.4} users {} rmse {:.4} (fit {:.2}s)",
+        algo(),
+        label(&m),
+        label(&r),
+        ndcg,
+        hr,
+        n,
+        rmse,
+        fit_s
+    );
+}
