@@ -254,3 +254,114 @@ fn topn() {
         fit_s
     );
 }
+
+/// Reference: movies ranked by number of training ratings (same for everyone).
+struct Popular {
+    counts: Vec<f32>,
+    rated: reel::models::factors::RatedLists,
+}
+struct PopularUser<'a> {
+    counts: &'a [f32],
+    rated: &'a [u32],
+}
+impl reel::models::UserModel for PopularUser<'_> {
+    fn predict(&self, item: u32) -> f32 {
+        self.counts[item as usize]
+    }
+    fn rated(&self) -> &[u32] {
+        self.rated
+    }
+}
+impl Model for Popular {
+    fn name(&self) -> &str {
+        "popular"
+    }
+    fn n_items(&self) -> usize {
+        self.counts.len()
+    }
+    fn for_user<'a>(&'a self, who: reel::models::Who<'a>) -> Box<dyn reel::models::UserModel + 'a> {
+        let rated = match who {
+            reel::models::Who::Known(u) => self.rated.user(u),
+            reel::models::Who::New(_) => &[],
+        };
+        Box::new(PopularUser {
+            counts: &self.counts,
+            rated,
+        })
+    }
+}
+
+#[test]
+#[ignore]
+fn popular_reference() {
+    let (nu, ni, all) = load_ratings();
+    let (outer_train, outer_test) = per_user_holdout(nu, ni, &all, 1);
+    let inner: Vec<Rating> = outer_train.iter().collect();
+    let (train, test) = per_user_holdout(nu, ni, &inner, 2);
+    for (name, tr, te) in [
+        ("inner", &train, &test),
+        ("outer", &outer_train, &outer_test),
+    ] {
+        let model = Popular {
+            counts: (0..tr.n_items()).map(|i| tr.item_count(i) as f32).collect(),
+            rated: reel::models::factors::RatedLists::from_matrix(tr),
+        };
+        let (ndcg, hr, n) = ndcg_hr(&model, tr, te, 10);
+        println!("popular {name} ndcg@10 {ndcg:.4} hr@10 {hr:.4} users {n}");
+    }
+}
+
+/// The project's own protocols (src/eval) on ml-latest-small loaded by the
+/// real loader: 5-fold CV (seed 42) and the per-user 20% holdout top-N
+/// (seed 42), for the algorithms in `REEL_ALGOS` (default "svd,als").
+#[test]
+#[ignore]
+fn official() {
+    use reel::data::{load, CacheMode, LoadOptions};
+    use reel::eval::run::{rating_cross_validation, top_n_on_split};
+    use reel::eval::split::user_holdout;
+    use reel::eval::TopNConfig;
+    let dir = data_dir();
+    let opts = LoadOptions {
+        lenient: false,
+        cache: CacheMode::Off,
+    };
+    let ds = load(&dir, &opts)
+        .unwrap_or_else(|e| panic!("cannot load {} ({e}); set REEL_TEST_DATA", dir.display()));
+    let algos: Vec<String> = std::env::var("REEL_ALGOS")
+        .unwrap_or_else(|_| "svd,als".into())
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let mut quiet = |_: &str, _: reel::models::Progress| {};
+    let cv = rating_cross_validation(&ds.ratings, &algos, 5, 42, &mut quiet)
+        .unwrap_or_else(|e| panic!("{e}"));
+    for r in &cv {
+        println!(
+            "{} 5-fold rmse {:.4} (±{:.4}) mae {:.4} fit {:.2}s (5 fits, incl. ranking model)",
+            r.algo, r.rmse, r.rmse_std, r.mae, r.fit_seconds
+        );
+    }
+    let split = user_holdout(&ds.ratings, 0.2, 5, 42).unwrap_or_else(|e| panic!("{e}"));
+    let top = top_n_on_split(
+        &split.train,
+        &split.test,
+        &algos,
+        &TopNConfig::default(),
+        42,
+        &mut quiet,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    for t in &top {
+        println!(
+            "{} top-N ndcg@10 {:.4} hr@10 {:.4} precision {:.4} recall {:.4} users {} fit {:.2}s",
+            t.algo,
+            t.report.ndcg,
+            t.report.hit_rate,
+            t.report.precision,
+            t.report.recall,
+            t.report.users_evaluated,
+            t.fit_seconds
+        );
+    }
+}

@@ -241,7 +241,7 @@ impl Default for RankingConfig {
     fn default() -> Self {
         RankingConfig {
             implicit: ImplicitConfig::default(),
-            rating_weight: 0.05,
+            rating_weight: 0.1,
         }
     }
 }

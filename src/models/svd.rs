@@ -62,16 +62,16 @@ impl Default for SvdConfig {
     fn default() -> Self {
         SvdConfig {
             factors: 64,
-            epochs: 30,
-            lr: 0.01,
+            epochs: 20,
+            lr: 0.04,
             lr_decay: 0.96,
-            reg: 0.05,
-            reg_bias: 0.02,
-            init_std: 0.1,
+            reg: 0.1,
+            reg_bias: 0.1,
+            init_std: 0.03,
             blocks: 8,
             seed: 42,
-            fold_in_reg: 0.05,
-            fold_in_reg_bias: 0.02,
+            fold_in_reg: 0.1,
+            fold_in_reg_bias: 0.1,
             ranking: Some(RankingConfig::default()),
         }
     }
