@@ -19,6 +19,8 @@ use std::sync::mpsc::{self, Receiver};
 use std::sync::Arc;
 
 use crate::data::{Dataset, Rating, RatingMatrix};
+use crate::models::item_knn::{ItemKnn, ItemKnnConfig};
+use crate::models::svd::{SvdConfig, SvdModel};
 use crate::models::{top_n, Model, Progress, Recommendation, TopNFilter, Who};
 use crate::profile::{Mark, ProfileError, ProfileStore, RatingEntry, Resolved, UserProfile};
 
@@ -28,8 +30,63 @@ pub const MIN_PERSONAL_RATINGS: usize = 5;
 pub const EXPLAIN: usize = 3;
 
 /// Trains one model on a rating matrix, reporting progress.
-pub type TrainFn =
-    Arc<dyn Fn(&RatingMatrix, &mut dyn FnMut(Progress)) -> Box<dyn Model> + Send + Sync>;
+pub type TrainFn = Arc<dyn Fn(&RatingMatrix, &mut dyn FnMut(Progress)) -> Fitted + Send + Sync>;
+
+/// The `n` nearest neighbours of an item, strongest first (from an item-kNN model).
+pub type NeighbourFn = Arc<dyn Fn(u32, usize) -> Vec<(u32, f32)> + Send + Sync>;
+
+/// A fitted model, with its item neighbours when it has them.
+pub struct Fitted {
+    pub model: Box<dyn Model>,
+    pub neighbours: Option<NeighbourFn>,
+}
+
+impl Fitted {
+    /// A model without neighbour lists.
+    pub fn plain(model: Box<dyn Model>) -> Self {
+        Fitted {
+            model,
+            neighbours: None,
+        }
+    }
+
+    /// An item-kNN model: its rating neighbours also answer "similar movies".
+    pub fn item_knn(model: ItemKnn) -> Self {
+        let shared = Arc::new(model);
+        let for_neighbours = Arc::clone(&shared);
+        Fitted {
+            model: Box::new(SharedKnn(shared)),
+            neighbours: Some(Arc::new(move |item, n| {
+                if item as usize >= for_neighbours.n_items() {
+                    return Vec::new();
+                }
+                let (items, sims) = for_neighbours.neighbours(item);
+                items
+                    .iter()
+                    .copied()
+                    .zip(sims.iter().copied())
+                    .filter(|&(_, s)| s > 0.0)
+                    .take(n)
+                    .collect()
+            })),
+        }
+    }
+}
+
+/// An item-kNN model shared between the engine's model slot and its neighbour lookup.
+struct SharedKnn(Arc<ItemKnn>);
+
+impl Model for SharedKnn {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+    fn n_items(&self) -> usize {
+        self.0.n_items()
+    }
+    fn for_user<'a>(&'a self, who: Who<'a>) -> Box<dyn crate::models::UserModel + 'a> {
+        self.0.for_user(who)
+    }
+}
 
 /// The two recommendation lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -54,6 +111,9 @@ impl ListKind {
 pub struct ModelSet {
     pub item_based: Box<dyn Model>,
     pub svd: Box<dyn Model>,
+    /// Item neighbours for "similar movies"; without them a cosine over the rating
+    /// columns is used.
+    pub neighbours: Option<NeighbourFn>,
 }
 
 impl ModelSet {
@@ -73,6 +133,18 @@ pub struct Trainers {
 }
 
 impl Trainers {
+    /// reel's standard pair: item-kNN (KNNBaseline, k = 40) and SVD, default settings.
+    pub fn standard() -> Self {
+        Trainers {
+            item_based: Arc::new(|m: &RatingMatrix, p: &mut dyn FnMut(Progress)| {
+                Fitted::item_knn(ItemKnn::fit(m, &ItemKnnConfig::default(), p))
+            }),
+            svd: Arc::new(|m: &RatingMatrix, p: &mut dyn FnMut(Progress)| {
+                Fitted::plain(Box::new(SvdModel::fit(m, &SvdConfig::default(), p)))
+            }),
+        }
+    }
+
     /// Fits both models, item-based first.
     pub fn fit(
         &self,
@@ -81,7 +153,11 @@ impl Trainers {
     ) -> ModelSet {
         let item_based = (self.item_based)(train, &mut |p| progress(ListKind::ItemBased, p));
         let svd = (self.svd)(train, &mut |p| progress(ListKind::Svd, p));
-        ModelSet { item_based, svd }
+        ModelSet {
+            item_based: item_based.model,
+            neighbours: item_based.neighbours.or(svd.neighbours),
+            svd: svd.model,
+        }
     }
 }
 
@@ -574,9 +650,18 @@ impl Engine {
         out
     }
 
-    /// Movies most similar to `item`: cosine similarity of their rating columns, shrunk
-    /// by the number of co-raters (`sim · c / (c + 10)`), at least 3 co-raters.
+    /// Movies most similar to `item`: the item-kNN model's neighbours when it has
+    /// them, else [`Engine::similar_cosine`].
     pub fn similar(&self, item: u32, n: usize) -> Vec<(u32, f32)> {
+        match &self.models.neighbours {
+            Some(f) => f(item, n),
+            None => self.similar_cosine(item, n),
+        }
+    }
+
+    /// Cosine similarity of rating columns, shrunk by the number of co-raters
+    /// (`sim · c / (c + 10)`), at least 3 co-raters.
+    pub fn similar_cosine(&self, item: u32, n: usize) -> Vec<(u32, f32)> {
         let m = &self.dataset.ratings;
         if item as usize >= m.n_items() || n == 0 {
             return Vec::new();

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use reel::data::{
     Catalogue, Dataset, GenreSet, Layout, LoadReport, Movie, Rating, RatingMatrix, RatingScale, Tag,
 };
-use reel::engine::{ModelSet, Trainers};
+use reel::engine::{Fitted, ModelSet, Trainers};
 use reel::models::{Model, Progress, UserModel, Who};
 
 /// TEMPORARY test-only model: item mean plus the user's mean offset.
@@ -105,10 +105,10 @@ impl Model for TempMeanModel {
 pub fn temp_trainers() -> Trainers {
     Trainers {
         item_based: Arc::new(|m: &RatingMatrix, p: &mut dyn FnMut(Progress)| {
-            Box::new(TempMeanModel::fit(m, "temp-item", p)) as Box<dyn Model>
+            Fitted::plain(Box::new(TempMeanModel::fit(m, "temp-item", p)) as Box<dyn Model>)
         }),
         svd: Arc::new(|m: &RatingMatrix, p: &mut dyn FnMut(Progress)| {
-            Box::new(TempMeanModel::fit(m, "temp-svd", p)) as Box<dyn Model>
+            Fitted::plain(Box::new(TempMeanModel::fit(m, "temp-svd", p)) as Box<dyn Model>)
         }),
     }
 }
