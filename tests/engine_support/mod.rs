@@ -212,5 +212,6 @@ pub fn fixture() -> Arc<Dataset> {
         ratings: matrix,
         tags,
         report: LoadReport::default(),
+        cache: reel::data::CacheStatus::Disabled,
     })
 }
