@@ -119,3 +119,20 @@ fn for_you_details_ratings_watchlist_help() {
     key(&mut a, '?');
     insta::assert_snapshot!("help_80x40", render(&mut a, 80, 40));
 }
+
+#[test]
+fn keys_typed_in_one_batch_after_slash_go_to_the_box() {
+    use ratatui::crossterm::event::{Event, KeyEvent};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut a = app(dir.path());
+    for c in "/toy".chars() {
+        a.handle_event(&Event::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
+    }
+    a.process();
+    a.settle();
+    assert_eq!(a.search.query, "toy");
+    assert_eq!(a.view, reel::tui::View::Search);
+}

@@ -5,6 +5,9 @@ use super::keymap::Command;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
+    /// A key press, mapped when it is processed (so keys typed right after `/` go to
+    /// the search box even when they arrive in the same batch).
+    Key(ratatui::crossterm::event::KeyEvent),
     /// A keymap command.
     Cmd(Command),
     /// Text typed into the search box.

@@ -212,7 +212,7 @@ impl App {
     /// Maps a terminal event to actions on the channel.
     pub fn handle_event(&mut self, ev: &Event) {
         let action = match ev {
-            Event::Key(k) if k.kind != KeyEventKind::Release => self.map_key(k),
+            Event::Key(k) if k.kind != KeyEventKind::Release => Some(Action::Key(*k)),
             Event::Mouse(m) => match m.kind {
                 MouseEventKind::Down(_) => Some(Action::Click {
                     x: m.column,
@@ -362,6 +362,11 @@ impl App {
             return;
         }
         match action {
+            Action::Key(k) => {
+                if let Some(a) = self.map_key(&k) {
+                    self.update(a);
+                }
+            }
             Action::Input(c) => {
                 self.search.query.push(c);
                 self.search.request();
