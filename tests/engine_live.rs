@@ -204,3 +204,18 @@ fn profile_reloads_into_a_new_engine() {
     assert_eq!(e.rating_of(4), Some(4.5));
     assert!(e.in_watchlist(7));
 }
+
+#[test]
+fn cli_render_says_popularity_then_explains() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut e = engine(dir.path());
+    let text = reel::cli::recommend::render(&e, &ListKind::ALL, 3, &RecFilter::default());
+    assert_eq!(text.matches("popularity-based").count(), 2, "{text}");
+    for item in 0..6 {
+        e.rate(item, 5.0).expect("rate");
+    }
+    let text = reel::cli::recommend::render(&e, &ListKind::ALL, 3, &RecFilter::default());
+    assert!(!text.contains("popularity-based"), "{text}");
+    assert!(text.contains("because you rated"), "{text}");
+    assert!(text.starts_with("Item-based\n  1. "), "{text}");
+}

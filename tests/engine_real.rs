@@ -92,4 +92,50 @@ fn real_models_fold_in_ratings_and_explain() {
             assert!(e.rating_of(*b).is_some(), "because names a rated movie");
         }
     }
+
+    // Search speed on the real catalogue (printed; the budget is checked by benches/search.rs).
+    let t = Instant::now();
+    let queries = [
+        "t",
+        "to",
+        "toy",
+        "toy s",
+        "toy story",
+        "matrix 1999",
+        "amelie",
+        "star wars",
+    ];
+    for q in queries {
+        assert!(!e.search(q, 50).is_empty(), "{q}");
+    }
+    eprintln!(
+        "search on {} titles: {:.2} ms per query (mean of {})",
+        e.n_items(),
+        t.elapsed().as_secs_f64() * 1e3 / queries.len() as f64,
+        queries.len()
+    );
+
+    // A full retrain with the profile runs in the background and swaps in.
+    e.start_retrain().expect("start retrain");
+    let t = Instant::now();
+    let mut done = false;
+    while !done && t.elapsed().as_secs() < 300 {
+        for ev in e.poll() {
+            match ev {
+                reel::engine::EngineEvent::RetrainDone { seconds } => {
+                    eprintln!("retrain {seconds:.2}s");
+                    done = true;
+                }
+                reel::engine::EngineEvent::RetrainFailed(why) => panic!("retrain failed: {why}"),
+                reel::engine::EngineEvent::RetrainProgress { .. } => {}
+            }
+        }
+        // The engine keeps answering while it retrains.
+        assert!(e.predict(toy).svd.is_finite());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(done, "retrain finished");
+    let after = e.recommend(ListKind::ItemBased, 10, &f);
+    assert!(!after.popularity_based);
+    assert_eq!(after.entries.len(), 10);
 }

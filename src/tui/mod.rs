@@ -39,9 +39,10 @@ pub fn resolve_data_dir(data_dir: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     if let Some(d) = std::env::var_os(crate::paths::DATA_ENV).filter(|v| !v.is_empty()) {
         return Ok(PathBuf::from(d));
     }
-    crate::paths::datasets_dir()
+    let default = crate::paths::datasets_dir()
         .map(|d| d.join(crate::paths::DEFAULT_DATASET))
-        .context("no dataset folder: pass --data or set REEL_DATA")
+        .context("this platform has no standard data directory; pass --data DIR")?;
+    Ok(default)
 }
 
 /// Loads the dataset and profile and trains both models, reporting stages.
@@ -91,6 +92,13 @@ pub fn run(data_dir: Option<PathBuf>, profile: &str) -> anyhow::Result<()> {
         anyhow::bail!("invalid profile name {profile:?}: use letters, digits, '-' and '_'");
     }
     let data_dir = resolve_data_dir(data_dir)?;
+    // Checked before the screen switches, so the message stays readable.
+    if !data_dir.is_dir() {
+        anyhow::bail!(
+            "no MovieLens data in {}.\n  Get it with:   reel download\n  or point to a folder:  reel --data DIR   or   REEL_DATA=DIR reel",
+            data_dir.display()
+        );
+    }
     let (config, mut notes) = config::load();
     let (tx, rx) = mpsc::channel();
     let profile_name = profile.to_string();
