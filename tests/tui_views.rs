@@ -136,3 +136,42 @@ fn keys_typed_in_one_batch_after_slash_go_to_the_box() {
     assert_eq!(a.search.query, "toy");
     assert_eq!(a.view, reel::tui::View::Search);
 }
+
+#[test]
+fn mouse_click_selects_rows_and_rates_on_the_stars() {
+    use ratatui::crossterm::event::{Event, MouseButton, MouseEvent, MouseEventKind};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut a = app(dir.path());
+    let click = |a: &mut App, x: u16, y: u16| {
+        a.handle_event(&Event::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: x,
+            row: y,
+            modifiers: KeyModifiers::NONE,
+        }));
+        a.process();
+    };
+    render(&mut a, 100, 30);
+    // Rows start under the tab line (1), the search box (3), the list border and header (2).
+    click(&mut a, 10, 8);
+    let second = a.search.table.items[2];
+    assert_eq!(a.search.table.selected(), Some(second));
+    a.press(KeyCode::Enter, KeyModifiers::NONE);
+    render(&mut a, 100, 30);
+    let stars = a.details.last().expect("details").stars_area;
+    // Cell 7 of the star widget is the 4th star's left half: 3.5 stars.
+    click(&mut a, stars.x + 6, stars.y);
+    let e = a.engine.as_ref().expect("engine");
+    assert_eq!(e.rating_of(second), Some(3.5));
+    a.handle_event(&Event::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 10,
+        row: 20,
+        modifiers: KeyModifiers::NONE,
+    }));
+    a.process();
+    assert!(
+        a.details.last().expect("details").in_similar
+            || a.details.last().expect("details").similar.items.is_empty()
+    );
+}

@@ -384,7 +384,17 @@ impl App {
             Action::OpenMovie(item) => self.open(item),
             Action::Resize => {}
             Action::Click { x, y } => self.click(x, y),
-            Action::Scroll { down, .. } => self.current_table().move_by(if down { 3 } else { -3 }),
+            Action::Scroll { x, y, down } => {
+                if self.details.is_empty() && self.view == View::ForYou {
+                    if let Some(k) = (0..2).find(|&k| self.foryou.tables[k].contains(x, y)) {
+                        self.foryou.pane = k;
+                    }
+                }
+                if let Some(d) = self.details.last_mut() {
+                    d.in_similar = true;
+                }
+                self.current_table().move_by(if down { 3 } else { -3 })
+            }
             Action::Cmd(c) => self.command(c),
         }
     }

@@ -126,7 +126,11 @@ pub fn run(data_dir: Option<PathBuf>, profile: &str) -> anyhow::Result<()> {
 
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        restore_terminal();
+        // Background threads catch their panics and report them in the app; only a
+        // panic on the UI thread ends it, so only then is the terminal handed back.
+        if std::thread::current().name() == Some("main") {
+            restore_terminal();
+        }
         hook(info);
     }));
     enable_raw_mode().context("switching the terminal to raw mode")?;
