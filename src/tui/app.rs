@@ -458,9 +458,15 @@ impl App {
             }
             Help => self.help = true,
             Search => {
+                // A fresh search each time: the box starts empty.
                 self.details.clear();
                 self.view = View::Search;
                 self.search.editing = true;
+                if !self.search.query.is_empty() {
+                    self.search.query.clear();
+                    self.search.onboarding = false;
+                    self.profile_changed();
+                }
             }
             ForYou => {
                 self.details.clear();
@@ -727,12 +733,17 @@ impl App {
                 t.dim,
             ));
         }
+        // "? help" is always shown (it lists everything); the rest fills the width,
+        // context commands first, then global ones.
+        let help_piece = format!("{} help", self.keymap.short(Command::Help));
+        let budget = (width as usize).saturating_sub(help_piece.chars().count());
         let mut spans = Vec::new();
         let mut used = 0usize;
-        // Context commands first, then global ones.
         let mut ordered: Vec<_> = commands()
             .iter()
-            .filter(|c| !c.hint.is_empty() && scopes.contains(&c.scope))
+            .filter(|c| {
+                !c.hint.is_empty() && scopes.contains(&c.scope) && c.command != Command::Help
+            })
             .collect();
         ordered.sort_by_key(|c| c.scope == Scope::Everywhere);
         for c in ordered {
@@ -743,13 +754,15 @@ impl App {
             };
             let piece = format!("{key} {}  ", c.hint);
             let len = piece.chars().count();
-            if used + len > width as usize {
-                break;
+            if used + len > budget {
+                continue;
             }
             used += len;
             spans.push(Span::styled(key, t.accent));
             spans.push(Span::styled(format!(" {}  ", c.hint), t.dim));
         }
+        spans.push(Span::styled(self.keymap.short(Command::Help), t.accent));
+        spans.push(Span::styled(" help", t.dim));
         Line::from(spans)
     }
 }

@@ -209,7 +209,7 @@ impl MovieTable {
             ),
             Columns::Rec(_) => (
                 vec!["Title", "Pred"],
-                vec![Constraint::Min(10), Constraint::Length(9)],
+                vec![Constraint::Min(10), Constraint::Length(5)],
             ),
         };
         let rows: Vec<Row> = self
@@ -254,12 +254,7 @@ impl MovieTable {
                         };
                         vec![
                             Cell::from(title),
-                            Cell::from(format!(
-                                "{} {}",
-                                num(Some(v)),
-                                stars(v).chars().take(3).collect::<String>()
-                            ))
-                            .style(t.predicted),
+                            Cell::from(format!("{} ★", num(Some(v)))).style(t.predicted),
                         ]
                     }
                 };
