@@ -61,6 +61,8 @@ pub struct App {
     pub ratings: RatingsView,
     pub watchlist: WatchlistView,
     preds: RefCell<HashMap<u32, Predicted>>,
+    /// Something changed since the last frame.
+    pub needs_draw: bool,
 }
 
 impl App {
@@ -93,6 +95,7 @@ impl App {
             ratings: RatingsView::default(),
             watchlist: WatchlistView::default(),
             preds: RefCell::new(HashMap::new()),
+            needs_draw: true,
         };
         (app, problems)
     }
@@ -107,6 +110,7 @@ impl App {
     }
 
     fn install(&mut self, engine: Engine, warnings: Vec<String>) {
+        self.needs_draw = true;
         self.search = SearchView::new(Some(SearchWorker::spawn(engine.search_index())));
         self.engine = Some(engine);
         if let Some(w) = warnings.first() {
@@ -163,13 +167,20 @@ impl App {
 
     /// Polls background work (loader, search, retrain). Never blocks.
     pub fn tick(&mut self) {
+        let mut changed = false;
         if let Some(rx) = &self.loader {
             let mut ready = None;
             while let Ok(msg) = rx.try_recv() {
                 match msg {
-                    LoadMsg::Stage(s) => self.loading_stage = s,
+                    LoadMsg::Stage(s) => {
+                        self.loading_stage = s;
+                        changed = true;
+                    }
                     LoadMsg::Ready(e, w) => ready = Some((e, w)),
-                    LoadMsg::Failed(why) => self.fatal = Some(why),
+                    LoadMsg::Failed(why) => {
+                        self.fatal = Some(why);
+                        changed = true;
+                    }
                 }
             }
             if let Some((e, w)) = ready {
@@ -177,8 +188,9 @@ impl App {
                 self.install(*e, w);
             }
         }
-        self.search.poll();
+        changed |= self.search.poll();
         let events = self.engine.as_mut().map(Engine::poll).unwrap_or_default();
+        changed |= !events.is_empty();
         for ev in events {
             match ev {
                 EngineEvent::RetrainProgress { kind, progress } => {
@@ -196,6 +208,9 @@ impl App {
                 }
                 EngineEvent::RetrainFailed(why) => self.status = format!("Retrain failed: {why}"),
             }
+        }
+        if changed {
+            self.needs_draw = true;
         }
     }
 
@@ -351,6 +366,7 @@ impl App {
     }
 
     pub fn update(&mut self, action: Action) {
+        self.needs_draw = true;
         if self.engine.is_none() {
             // While loading only quitting works.
             if matches!(

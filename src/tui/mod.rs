@@ -152,7 +152,11 @@ fn event_loop<B: ratatui::backend::Backend>(
     app: &mut App,
 ) -> anyhow::Result<()> {
     while !app.quit {
-        terminal.draw(|f| app.draw(f)).context("drawing")?;
+        // Draw only when something changed: an idle app costs no CPU.
+        if app.needs_draw {
+            app.needs_draw = false;
+            terminal.draw(|f| app.draw(f)).context("drawing")?;
+        }
         if event::poll(Duration::from_millis(30)).context("reading the terminal")? {
             // Drain everything queued so fast typing costs one frame.
             loop {
