@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use reel::data::{Rating, RatingMatrix};
 use reel::models::baseline::{Baseline, BaselineConfig};
-use reel::models::item_knn::{Centering, ItemKnn, ItemKnnConfig, Similarity};
+use reel::models::item_knn::{Centering, ItemKnn, ItemKnnConfig, RankingConfig, Similarity};
 use reel::models::popular::{Popular, PopularConfig};
 use reel::models::user_knn::{UserKnn, UserKnnConfig};
 use reel::models::{top_n, Model, TopNFilter, Who};
@@ -205,7 +205,15 @@ fn new_profile_equal_to_a_training_user_predicts_like_that_user() {
 #[test]
 fn item_knn_explains_with_rated_movies() {
     let m = small();
-    let knn = ItemKnn::fit(&m, &ItemKnnConfig::default(), &mut |_| {});
+    // Every rating counts as a co-occurrence, so both candidates get votes.
+    let config = ItemKnnConfig {
+        ranking: RankingConfig {
+            dislike_weight: 1.0,
+            ..RankingConfig::default()
+        },
+        ..ItemKnnConfig::default()
+    };
+    let knn = ItemKnn::fit(&m, &config, &mut |_| {});
     let um = knn.for_user(Who::New(&[(0, 5.0), (1, 4.5)]));
     let top = top_n(um.as_ref(), 4, 2, &TopNFilter::NONE, 3);
     assert!(!top.is_empty());
@@ -222,7 +230,11 @@ fn item_knn_explains_with_rated_movies() {
 #[test]
 fn user_knn_similarity_is_surprise_pearson() {
     let m = small();
-    let knn = UserKnn::fit(&m, &UserKnnConfig::default(), &mut |_| {});
+    let config = UserKnnConfig {
+        shrinkage: 0.0,
+        ..UserKnnConfig::default()
+    };
+    let knn = UserKnn::fit(&m, &config, &mut |_| {});
     let p0 = Who::Known(0).ratings(&m);
     let sims = knn.similarities(&p0, Some(0));
     assert_eq!(sims[0], 0.0);

@@ -193,20 +193,18 @@ fn half_step<'m>(
                 *xbr = 0.0;
                 return;
             }
-            // A: n × d with rows [1, y_j]; t_j = r_j − μ − b_j.
-            let mut a = DMatrix::<f32>::zeros(n, d);
+            // B = Aᵀ: d × n, column j = [1, y_j] (a contiguous copy of row j of
+            // Y), so G = AᵀA = B·Bᵀ runs as one gemm; t_j = r_j − μ − b_j.
+            let mut buf = Vec::with_capacity(n * d);
             let mut t = DVector::<f32>::zeros(n);
             for (j, (&c, &v)) in idx.iter().zip(vals).enumerate() {
-                a[(j, 0)] = 1.0;
+                buf.push(1.0);
+                buf.extend_from_slice(y.row(c as usize));
                 t[j] = v - mu - yb[c as usize];
             }
-            for (col, mut dst) in a.column_iter_mut().skip(1).enumerate() {
-                for (j, &c) in idx.iter().enumerate() {
-                    dst[j] = y.row(c as usize)[col];
-                }
-            }
-            let mut g = a.tr_mul(&a);
-            let rhs = a.tr_mul(&t);
+            let b = DMatrix::<f32>::from_column_slice(d, n, &buf);
+            let mut g = &b * b.transpose();
+            let rhs = &b * &t;
             g[(0, 0)] += config.reg_bias * n as f32;
             for c in 1..d {
                 g[(c, c)] += config.reg * n as f32;

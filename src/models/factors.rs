@@ -62,7 +62,7 @@ impl Factors {
     pub fn gram(&self) -> DMatrix<f64> {
         let k = self.k;
         let m = DMatrix::<f32>::from_row_slice(self.rows, k, &self.data);
-        let g = m.tr_mul(&m);
+        let g = m.transpose() * &m;
         DMatrix::from_fn(k, k, |r, c| g[(r, c)] as f64)
     }
 

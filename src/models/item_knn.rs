@@ -33,7 +33,8 @@ use rayon::prelude::*;
 
 use super::baseline::{fit_biases, BaselineConfig};
 use super::similarity::{
-    clean_profile, clip, clip_range, top_k, Accumulator, Neighbours, SparseSide, UserRows,
+    clean_profile, clip, clip_range, top_k, Accumulator, Neighbours, SharedTopK, SparseSide,
+    UserRows,
 };
 use super::{Model, Progress, UserModel, Who};
 use crate::data::{RatingMatrix, RatingScale};
@@ -82,14 +83,16 @@ pub struct RankingConfig {
 }
 
 impl Default for RankingConfig {
+    /// Tuned on an inner 80/20 per-user split of the training part of a per-user
+    /// holdout of ml-latest-small (never on the held-out ratings): an RP3β-like walk.
     fn default() -> Self {
         RankingConfig {
             neighbours: 100,
             like_threshold: 4.0,
-            dislike_weight: 0.5,
-            user_exponent: 0.0,
-            rated_exponent: 0.5,
-            candidate_exponent: 0.5,
+            dislike_weight: 0.0,
+            user_exponent: 1.0,
+            rated_exponent: 1.0,
+            candidate_exponent: 0.2,
             rating_blend: 0.0,
         }
     }
@@ -100,7 +103,10 @@ impl Default for RankingConfig {
 pub struct ItemKnnConfig {
     /// Neighbours used per prediction (the user's rated movies most similar to the target).
     pub k: usize,
-    /// Neighbours kept per movie in the rating list (≥ `k`).
+    /// Neighbours kept per movie in the rating list (≥ `k`). Prediction takes the `k`
+    /// most similar *among the user's rated movies*, so the list must be much longer
+    /// than `k`: with 40 kept, most users have rated only a few of them (RMSE 0.885
+    /// against 0.858 with 1000 on an inner split of ml-latest-small).
     pub keep: usize,
     pub similarity: Similarity,
     /// Shrinkage of similarities towards 0 by support (0: none).
@@ -121,7 +127,7 @@ impl Default for ItemKnnConfig {
     fn default() -> Self {
         ItemKnnConfig {
             k: 40,
-            keep: 40,
+            keep: 1000,
             similarity: Similarity::PearsonBaseline,
             shrinkage: 100.0,
             min_support: 1,
@@ -135,11 +141,12 @@ impl Default for ItemKnnConfig {
 }
 
 impl ItemKnnConfig {
-    /// KNNWithMeans with (mean-centred) pearson similarity, no shrinkage, k = 40.
+    /// KNNWithMeans with (mean-centred) pearson similarity, k = 40. Shrinkage is kept
+    /// (Surprise has none for pearson): without it the kept lists fill with
+    /// perfect correlations on two or three common raters.
     pub fn with_means() -> Self {
         ItemKnnConfig {
             similarity: Similarity::Pearson,
-            shrinkage: 0.0,
             centering: Centering::Means,
             ..ItemKnnConfig::default()
         }
@@ -244,67 +251,70 @@ impl ItemKnn {
             min_support
         };
 
-        let mut rating_list = Neighbours::default();
-        let mut ranking_list = Neighbours::default();
-        let chunk = (n_items / 100).clamp(64, 4096);
+        // Each unordered pair {i, j} is accumulated once, while visiting the larger
+        // index, and offered to both movies' bounded lists.
+        let rate_top = SharedTopK::new(n_items, keep);
+        let rank_top = SharedTopK::new(n_items, rk.neighbours);
+        let chunk = (n_items / 64).clamp(64, 4096);
         let mut start = 0;
-        while start < n_items || (start == 0 && n_items == 0) {
+        while start < n_items {
             let end = (start + chunk).min(n_items);
-            let lists: Vec<(Vec<(u32, f32)>, Vec<(u32, f32)>)> = (start..end)
-                .into_par_iter()
-                .map_init(
-                    || (Accumulator::new(n_items), Vec::new()),
-                    |(acc, rank_cands), i| {
-                        let range = p.item_ptr[i]..p.item_ptr[i + 1];
-                        let target = p.item_users[range.clone()]
-                            .iter()
-                            .zip(&x_col[range.clone()])
-                            .zip(&w_col[range])
-                            .map(|((&u, &x), &w)| (u, x, w));
-                        acc.accumulate(target, &rows);
-                        let mut rate: Vec<(u32, f32)> = Vec::new();
-                        rank_cands.clear();
-                        let inv_rated = inv_rated[i];
-                        acc.drain(|j, s| {
-                            // A pair seen through a single rater carries no evidence: its
-                            // shrunk similarity is 0 and its co-occurrence is noise.
-                            if s.n < min_pair.min(2) || j as usize == i {
-                                return;
+            (start..end).into_par_iter().for_each_init(
+                || (Accumulator::new(n_items), Vec::new(), Vec::new()),
+                |(acc, own_rate, own_rank), i| {
+                    let range = p.item_ptr[i]..p.item_ptr[i + 1];
+                    let target = p.item_users[range.clone()]
+                        .iter()
+                        .zip(&x_col[range.clone()])
+                        .zip(&w_col[range])
+                        .map(|((&u, &x), &w)| (u, x, w));
+                    acc.accumulate_below(target, &rows, i as u32);
+                    own_rate.clear();
+                    own_rank.clear();
+                    acc.drain(|j, s| {
+                        // A pair seen through a single rater carries no evidence: its
+                        // shrunk similarity is 0 and its co-occurrence is noise.
+                        if s.n < min_pair.min(2) {
+                            return;
+                        }
+                        let ju = j as usize;
+                        if s.n >= min_pair {
+                            let sim = s.similarity(min_support, config.shrinkage);
+                            if sim > 0.0 && sim.is_finite() {
+                                own_rate.push((j, sim));
+                                rate_top.offer(ju, i as u32, sim);
                             }
-                            if s.n >= min_pair {
-                                let sim = s.similarity(min_support, config.shrinkage);
-                                if sim > 0.0 {
-                                    rate.push((j, sim));
-                                }
+                        }
+                        if s.n >= 2 && s.c > 0.0 {
+                            // Rated i votes for j, and rated j for i.
+                            let ij = s.c * inv_rated[i] * inv_cand[ju];
+                            let ji = s.c * inv_rated[ju] * inv_cand[i];
+                            if ij.is_finite() && ji.is_finite() {
+                                own_rank.push((j, ij));
+                                rank_top.offer(ju, i as u32, ji);
                             }
-                            if s.n >= 2 && s.c > 0.0 {
-                                rank_cands.push((j, s.c * inv_rated * inv_cand[j as usize]));
-                            }
-                        });
-                        top_k(&mut rate, keep);
-                        rate.shrink_to_fit();
-                        top_k(rank_cands, rk.neighbours);
-                        (rate, rank_cands.clone())
-                    },
-                )
-                .collect();
-            let (rate, rank): (Vec<_>, Vec<_>) = lists.into_iter().unzip();
-            rating_list.extend(rate);
-            ranking_list.extend(rank);
+                        }
+                    });
+                    // i's own side: only its best few can survive, offer just those.
+                    top_k(own_rate, keep);
+                    for &(j, w) in own_rate.iter() {
+                        rate_top.offer(i, j, w);
+                    }
+                    top_k(own_rank, rk.neighbours);
+                    for &(j, w) in own_rank.iter() {
+                        rank_top.offer(i, j, w);
+                    }
+                },
+            );
             progress(Progress {
                 stage: "similarities".into(),
                 done: end as u64,
                 total: n_items as u64,
             });
-            if end == n_items {
-                break;
-            }
             start = end;
         }
-        if n_items == 0 {
-            rating_list = Neighbours::from_lists(Vec::new());
-            ranking_list = Neighbours::from_lists(Vec::new());
-        }
+        let rating_list = rate_top.into_neighbours();
+        let ranking_list = rank_top.into_neighbours();
 
         ItemKnn {
             k: config.k,

@@ -2,6 +2,9 @@
 //! sparse neighbour lists, top-k selection, shrinkage and the sparse co-rating
 //! accumulator that computes every similarity without a dense n×n matrix.
 
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
+
 use crate::data::{RatingMatrix, RatingScale};
 
 /// The ratings of every training user (CSR: item indices and values), kept by
@@ -261,8 +264,22 @@ impl Accumulator {
     where
         I: IntoIterator<Item = (u32, f32, f32)>,
     {
+        self.accumulate_below(target, rows, u32::MAX);
+    }
+
+    /// As [`Accumulator::accumulate`], for entries with index below `limit` only
+    /// (rows are sorted, so each row is cut where it reaches `limit`). Used to visit
+    /// each unordered pair once.
+    pub fn accumulate_below<I>(&mut self, target: I, rows: &SparseSide<'_>, limit: u32)
+    where
+        I: IntoIterator<Item = (u32, f32, f32)>,
+    {
         for (rater, xt, wt) in target {
-            let range = rows.range(rater as usize);
+            let mut range = rows.range(rater as usize);
+            if limit != u32::MAX {
+                let cut = rows.idx[range.clone()].partition_point(|&j| j < limit);
+                range.end = range.start + cut;
+            }
             let xx = xt * xt;
             let idx = &rows.idx[range.clone()];
             let xs = &rows.x[range.clone()];
@@ -291,6 +308,99 @@ impl Accumulator {
     }
 }
 
+/// The best `cap` (index, weight) entries of every row, filled concurrently: an
+/// entry offered to a full row goes in only if it beats the row's worst (larger
+/// weight, ties to the lower index). The result does not depend on the order of
+/// offers, so parallel fits stay deterministic. A lock-free floor per row rejects
+/// most offers without taking the row's lock.
+pub struct SharedTopK {
+    heaps: Vec<Mutex<Vec<(u32, f32)>>>,
+    floor: Vec<AtomicU32>,
+    cap: usize,
+}
+
+/// `a` ranks below `b`: smaller weight, or equal weight and larger index.
+fn worse(a: (u32, f32), b: (u32, f32)) -> bool {
+    a.1 < b.1 || (a.1 == b.1 && a.0 > b.0)
+}
+
+impl SharedTopK {
+    pub fn new(rows: usize, cap: usize) -> Self {
+        SharedTopK {
+            heaps: (0..rows).map(|_| Mutex::new(Vec::new())).collect(),
+            floor: (0..rows)
+                .map(|_| AtomicU32::new(f32::NEG_INFINITY.to_bits()))
+                .collect(),
+            cap,
+        }
+    }
+
+    /// Offers `(idx, weight)` to `row` (weights must be finite).
+    #[inline(always)]
+    pub fn offer(&self, row: usize, idx: u32, weight: f32) {
+        if weight >= f32::from_bits(self.floor[row].load(Ordering::Relaxed)) && self.cap > 0 {
+            self.insert(row, idx, weight);
+        }
+    }
+
+    #[inline(never)]
+    fn insert(&self, row: usize, idx: u32, weight: f32) {
+        let mut h = self.heaps[row].lock().unwrap_or_else(|e| e.into_inner());
+        let item = (idx, weight);
+        if h.len() < self.cap {
+            // Min-heap on "worse": the root is the entry to evict next.
+            h.push(item);
+            let mut k = h.len() - 1;
+            while k > 0 {
+                let parent = (k - 1) / 2;
+                if worse(h[k], h[parent]) {
+                    h.swap(k, parent);
+                    k = parent;
+                } else {
+                    break;
+                }
+            }
+            if h.len() == self.cap {
+                self.floor[row].store(h[0].1.to_bits(), Ordering::Relaxed);
+            }
+        } else if worse(h[0], item) {
+            h[0] = item;
+            let n = h.len();
+            let mut k = 0;
+            loop {
+                let (l, r) = (2 * k + 1, 2 * k + 2);
+                let mut m = k;
+                if l < n && worse(h[l], h[m]) {
+                    m = l;
+                }
+                if r < n && worse(h[r], h[m]) {
+                    m = r;
+                }
+                if m == k {
+                    break;
+                }
+                h.swap(k, m);
+                k = m;
+            }
+            self.floor[row].store(h[0].1.to_bits(), Ordering::Relaxed);
+        }
+    }
+
+    /// The lists, each sorted best first.
+    pub fn into_neighbours(self) -> Neighbours {
+        let lists = self
+            .heaps
+            .into_iter()
+            .map(|m| {
+                let mut v = m.into_inner().unwrap_or_else(|e| e.into_inner());
+                top_k(&mut v, usize::MAX);
+                v
+            })
+            .collect();
+        Neighbours::from_lists(lists)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,6 +415,34 @@ mod tests {
         assert_eq!(w, vec![(1, 2.0), (0, 1.0)]);
         top_k(&mut w, 0);
         assert!(w.is_empty());
+    }
+
+    #[test]
+    fn shared_top_k_matches_top_k_whatever_the_offer_order() {
+        let mut rng = fastrand::Rng::with_seed(3);
+        let entries: Vec<(u32, f32)> = (0..200u32)
+            .map(|i| (i, (rng.u32(0..50) as f32) / 7.0))
+            .collect();
+        let mut expected = entries.clone();
+        top_k(&mut expected, 17);
+        for seed in 0..5 {
+            let mut order = entries.clone();
+            fastrand::Rng::with_seed(seed).shuffle(&mut order);
+            let shared = SharedTopK::new(2, 17);
+            for &(i, w) in &order {
+                shared.offer(1, i, w);
+            }
+            let n = shared.into_neighbours();
+            assert!(n.of(0).0.is_empty());
+            let got: Vec<(u32, f32)> = n
+                .of(1)
+                .0
+                .iter()
+                .copied()
+                .zip(n.of(1).1.iter().copied())
+                .collect();
+            assert_eq!(got, expected);
+        }
     }
 
     #[test]
