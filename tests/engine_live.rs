@@ -219,3 +219,10 @@ fn cli_render_says_popularity_then_explains() {
     assert!(text.contains("because you rated"), "{text}");
     assert!(text.starts_with("Item-based\n  1. "), "{text}");
 }
+
+#[test]
+fn engine_can_be_shared_across_threads() {
+    // A server keeps one engine behind a lock; the TUI builds it on a loader thread.
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Engine>();
+}
