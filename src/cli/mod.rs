@@ -20,6 +20,9 @@ use std::process::ExitCode;
 pub struct Cli {
     #[command(flatten)]
     pub data: DataArgs,
+    /// Profile to open in the terminal app (saved in the platform data directory).
+    #[arg(long, default_value = "default", value_name = "NAME")]
+    pub profile: String,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -46,6 +49,8 @@ pub enum Command {
     Download(download::DownloadArgs),
     /// Evaluate models: rating prediction (RMSE, MAE) or top-N ranking.
     Eval(eval::EvalArgs),
+    /// Recommendations for a saved profile: item-based and SVD lists.
+    Recommend(recommend::RecommendArgs),
 }
 
 /// Entry point of the binary.
@@ -65,8 +70,38 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Info(args)) => info::run(&cli.data, &args),
         Some(Command::Download(args)) => download::run(&args),
         Some(Command::Eval(args)) => eval::run(&cli.data, &args),
-        None => bail!("the terminal app is not built yet; try `reel info` or `reel --help`"),
+        Some(Command::Recommend(args)) => recommend::run(&cli.data, &args),
+        None => run_app(&cli),
     }
+}
+
+/// `reel` with no command: the terminal app. When nothing names a data folder and the
+/// default one is empty, offers to download ml-latest-small first (on a terminal).
+fn run_app(cli: &Cli) -> Result<()> {
+    use std::io::IsTerminal;
+    let named = cli.data.data.is_some() || std::env::var_os(crate::paths::DATA_ENV).is_some();
+    let dir = crate::tui::resolve_data_dir(cli.data.data.clone())?;
+    if !named && !dir.is_dir() && std::io::stdin().is_terminal() {
+        eprint!(
+            "No MovieLens data yet. Download {} (about 1 MB, from GroupLens) into {}? [Y/n] ",
+            crate::paths::DEFAULT_DATASET,
+            dir.display()
+        );
+        let mut answer = String::new();
+        std::io::stdin()
+            .read_line(&mut answer)
+            .context("cannot read the answer")?;
+        if matches!(answer.trim(), "" | "y" | "Y" | "yes") {
+            download::run(&download::DownloadArgs {
+                name: crate::paths::DEFAULT_DATASET.to_string(),
+                base_url: crate::data::download::DEFAULT_BASE_URL.to_string(),
+                dir: None,
+                force: false,
+                list: false,
+            })?;
+        }
+    }
+    crate::tui::run(Some(dir), &cli.profile)
 }
 
 impl DataArgs {
