@@ -211,22 +211,26 @@ fn cv5() {
     let m = grid(model_var()).remove(0);
     let mut cfg = m.clone();
     cfg.push(("norank".to_string(), 1.0));
-    let (mut rmse, mut mae, mut fit_s) = (0.0, 0.0, 0.0);
+    let (mut rmse, mut mae, mut fit_s, mut fit_cpu) = (0.0, 0.0, 0.0, 0.0);
     for (train, test) in &folds {
         let t = Instant::now();
+        let c = cpu_seconds();
         let model = fit(train, &cfg, &[]);
         fit_s += t.elapsed().as_secs_f64();
+        fit_cpu += cpu_seconds() - c;
         let (r, a) = rmse_mae(model.as_ref(), test);
         rmse += r;
         mae += a;
     }
     println!(
-        "{} [{}] 5-fold rmse {:.4} mae {:.4}; 5 fits {:.3}s total",
+        "{} [{}] 5-fold rmse {:.4} mae {:.4}; 5 fits {:.3}s wall, {:.2}s cpu, {} threads",
         algo(),
         label(&m),
         rmse / 5.0,
         mae / 5.0,
-        fit_s
+        fit_s,
+        fit_cpu,
+        rayon::current_num_threads()
     );
 }
 

@@ -208,8 +208,9 @@ impl BiasedMf {
             }
             t[row] = (r - self.mu - self.item_bias[i]) as f64;
         }
-        let mut gram = a.tr_mul(&a);
-        let rhs = a.tr_mul(&t);
+        let at = a.transpose();
+        let mut gram = &at * &a;
+        let rhs = &at * &t;
         gram[(0, 0)] += (reg_bias as f64) * n as f64;
         for c in 1..d {
             gram[(c, c)] += (reg as f64) * n as f64;

@@ -208,7 +208,7 @@ impl ImplicitMf {
                 let (i, c) = positives[r];
                 (c as f64).sqrt() * self.items.row(i as usize)[d] as f64
             });
-            a += b.tr_mul(&b);
+            a += b.transpose() * &b;
         }
         a.cholesky()
     }
