@@ -150,6 +150,11 @@ impl ImplicitMf {
         self.items.rows()
     }
 
+    /// The fitted item factors `Y`.
+    pub fn item_factors(&self) -> &Factors {
+        &self.items
+    }
+
     /// The view of a training user (fitted factors).
     pub fn known_user(&self, u: usize) -> ImplicitUser<'_> {
         if u >= self.users.rows() {

@@ -126,6 +126,11 @@ impl SvdModel {
         &self.mf
     }
 
+    /// The ranking model, if configured.
+    pub fn ranker(&self) -> Option<&Ranker> {
+        self.ranker.as_ref()
+    }
+
     /// The fitted user view with the concrete type (for callers that want
     /// the unclipped prediction or the user's factors).
     pub fn user<'a>(&'a self, who: Who<'a>) -> MfUser<'a> {
