@@ -157,7 +157,7 @@ fn tune_rating() {
     let (outer_train, _) = random_split(nu, ni, &all, 0.2, 1);
     let inner: Vec<Rating> = outer_train.iter().collect();
     let folds = k_fold(nu, ni, &inner, 3, 2);
-    let no_rank = vec![("norank".to_string(), 1.0)];
+    let no_rank = [("norank".to_string(), 1.0)];
     for m in grid(model_var()) {
         let mut cfg = m.clone();
         cfg.extend(no_rank.iter().cloned());

@@ -220,8 +220,8 @@ fn fit_sgd(
 
     // Bucket the ratings into cells, local indices, then shuffle each cell.
     let mut cells: Vec<Vec<Entry>> = vec![Vec::new(); blocks * blocks];
-    for u in 0..n_users {
-        let pu = inv_u[u] as usize;
+    for (u, &pu) in inv_u.iter().enumerate() {
+        let pu = pu as usize;
         let gu = group_of(pu, &ub);
         let row = train.user(u);
         for (&i, &r) in row.items.iter().zip(row.values) {
@@ -373,11 +373,11 @@ mod tests {
             .map(|_| [rng.f32() * 2.0 - 1.0, rng.f32() * 2.0 - 1.0])
             .collect();
         let mut ratings = Vec::new();
-        for u in 0..n_users {
-            for i in 0..n_items {
+        for (u, fu) in uf.iter().enumerate() {
+            for (i, fi) in itf.iter().enumerate() {
                 if rng.f32() < density {
                     let v = 3.0 + 0.3 * (u % 3) as f32 - 0.2 * (i % 4) as f32
-                        + 2.0 * (uf[u][0] * itf[i][0] + uf[u][1] * itf[i][1]);
+                        + 2.0 * (fu[0] * fi[0] + fu[1] * fi[1]);
                     ratings.push(Rating {
                         user: u as u32,
                         item: i as u32,
