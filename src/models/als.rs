@@ -36,9 +36,9 @@ impl Default for AlsConfig {
     fn default() -> Self {
         AlsConfig {
             factors: 32,
-            iterations: 15,
-            reg: 0.1,
-            reg_bias: 0.02,
+            iterations: 10,
+            reg: 0.15,
+            reg_bias: 0.2,
             init_std: 0.1,
             seed: 42,
             ranking: Some(RankingConfig::default()),
