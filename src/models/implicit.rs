@@ -102,8 +102,8 @@ impl ImplicitMf {
         let k = config.factors.max(1);
         let (n_users, n_items) = (train.n_users(), train.n_items());
         let mut rng = fastrand::Rng::with_seed(config.seed);
-        let mut users = Factors::normal(n_users, k, config.init_std, &mut rng);
-        let mut items = Factors::normal(n_items, k, config.init_std, &mut rng);
+        let mut users = Factors::uniform(n_users, k, config.init_std, &mut rng);
+        let mut items = Factors::uniform(n_items, k, config.init_std, &mut rng);
 
         let by_user = build_positives(n_users, |u| {
             let row = train.user(u);
