@@ -342,7 +342,7 @@ fn official() {
         .unwrap_or_else(|e| panic!("{e}"));
     for r in &cv {
         println!(
-            "{} 5-fold rmse {:.4} (±{:.4}) mae {:.4} fit {:.2}s (5 fits, incl. ranking model)",
+            "{} 5-fold rmse {:.4} (±{:.4}) mae {:.4} fit {:.2}s (mean per fold, incl. ranking model)",
             r.algo, r.rmse, r.rmse_std, r.mae, r.fit_seconds
         );
     }

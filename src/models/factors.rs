@@ -103,12 +103,16 @@ fn normal_pair(rng: &mut fastrand::Rng) -> (f32, f32) {
 #[inline(always)]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     let n = a.len().min(b.len());
-    let (ca, ra) = a[..n].as_chunks::<8>();
-    let (cb, rb) = b[..n].as_chunks::<8>();
+    let ca = a[..n].chunks_exact(8);
+    let cb = b[..n].chunks_exact(8);
+    let (ra, rb) = (ca.remainder(), cb.remainder());
     let mut acc = [0f32; 8];
-    for (x, y) in ca.iter().zip(cb) {
-        for l in 0..8 {
-            acc[l] += x[l] * y[l];
+    for (x, y) in ca.zip(cb) {
+        // Always 8 long; as arrays, the lanes map onto one vector register.
+        if let (Ok(x), Ok(y)) = (<&[f32; 8]>::try_from(x), <&[f32; 8]>::try_from(y)) {
+            for l in 0..8 {
+                acc[l] += x[l] * y[l];
+            }
         }
     }
     let mut s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));

@@ -334,7 +334,7 @@ fn sgd_cell(
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[allow(clippy::too_many_arguments)]
-fn sgd_cell_avx2(
+unsafe fn sgd_cell_avx2(
     cell: &[Entry],
     p: &mut [f32],
     bu: &mut [f32],
