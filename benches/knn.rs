@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use reel::data::{Rating, RatingMatrix};
+use reel::data::{CacheMode, LoadOptions, RatingMatrix};
 use reel::models::item_knn::{ItemKnn, ItemKnnConfig};
 use reel::models::user_knn::{UserKnn, UserKnnConfig};
 use reel::models::{top_n, Model, TopNFilter, Who};
@@ -12,39 +12,20 @@ use reel::models::{top_n, Model, TopNFilter, Who};
 fn load() -> RatingMatrix {
     let dir = std::env::var_os("REEL_TEST_DATA")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/shared/data/ml-latest-small"));
-    let path = dir.join("ratings.csv");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "ml-latest-small not found at {} ({e}); set REEL_TEST_DATA",
-            path.display()
-        )
-    });
-    let mut raw: Vec<(u32, u32, f32)> = Vec::new();
-    for line in text.lines().skip(1) {
-        let f: Vec<&str> = line.trim_end_matches('\r').split(',').collect();
-        if let (Some(u), Some(m), Some(r)) = (f.first(), f.get(1), f.get(2)) {
-            if let (Ok(u), Ok(m), Ok(r)) = (u.parse(), m.parse(), r.parse()) {
-                raw.push((u, m, r));
-            }
-        }
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/ml-latest-small")
+        });
+    let opts = LoadOptions {
+        cache: CacheMode::Off,
+        ..LoadOptions::default()
+    };
+    match reel::data::load(&dir, &opts) {
+        Ok(ds) => ds.ratings,
+        Err(e) => panic!(
+            "ml-latest-small not loadable at {} ({e}); set REEL_TEST_DATA",
+            dir.display()
+        ),
     }
-    let mut users: Vec<u32> = raw.iter().map(|x| x.0).collect();
-    users.sort_unstable();
-    users.dedup();
-    let mut movies: Vec<u32> = raw.iter().map(|x| x.1).collect();
-    movies.sort_unstable();
-    movies.dedup();
-    let ratings = raw
-        .iter()
-        .map(|&(u, m, value)| Rating {
-            user: users.partition_point(|&x| x < u) as u32,
-            item: movies.partition_point(|&x| x < m) as u32,
-            value,
-            time: 0,
-        })
-        .collect();
-    RatingMatrix::from_ratings(users.len(), movies.len(), ratings).0
 }
 
 fn bench(c: &mut Criterion) {

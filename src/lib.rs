@@ -14,4 +14,5 @@ pub mod eval;
 pub mod models;
 pub mod paths;
 pub mod profile;
+pub mod synth;
 pub mod tui;

@@ -5,9 +5,11 @@
 
 use clap::Parser;
 use reel::cli::eval::{evaluate, render_table, EvalArgs, EvalOutput};
-use reel::data::{Catalogue, Dataset, Layout, LoadReport, RatingScale};
+use reel::data::{CacheMode, LoadOptions, RatingMatrix};
 use reel::eval::files::{read_matrix, IdSpace};
+use reel::eval::run::top_n_on_split;
 use reel::eval::split::user_holdout;
+use reel::eval::TopNConfig;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -32,34 +34,38 @@ fn data_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/work/shared/data/ml-latest-small"))
 }
 
-fn dataset() -> (IdSpace, Dataset) {
-    let dir = data_dir();
-    let path = dir.join("ratings.csv");
+/// ratings.csv read by the eval CSV reader: rated movies only, the same id space
+/// `--train/--test` files covering the whole data give.
+fn csv_matrix() -> (IdSpace, RatingMatrix) {
+    let path = data_dir().join("ratings.csv");
     if !path.exists() {
         panic!(
             "MovieLens test data not found: {} is missing. Put ml-latest-small there or set REEL_TEST_DATA to its folder.",
             path.display()
         );
     }
-    let (ids, ratings) = match read_matrix(&path) {
+    match read_matrix(&path) {
         Ok(x) => x,
         Err(e) => panic!("{e}"),
-    };
-    let ds = Dataset {
-        layout: Layout::Csv,
-        source: dir,
-        scale: RatingScale::HALF_STARS,
-        catalogue: Catalogue::default(),
-        user_ids: ids.user_ids.clone(),
-        ratings,
-        tags: Vec::new(),
-        report: LoadReport::default(),
-    };
-    (ids, ds)
+    }
 }
 
+/// Evaluates on the dataset as the real loader reads it (no cache written).
 fn run(a: &EvalArgs) -> anyhow::Result<EvalOutput> {
-    evaluate(a, &mut || Ok(dataset().1))
+    let opts = LoadOptions {
+        cache: CacheMode::Off,
+        ..LoadOptions::default()
+    };
+    evaluate(a, &mut || {
+        let dir = data_dir();
+        if !dir.join("ratings.csv").exists() {
+            panic!(
+                "MovieLens test data not found in {}: set REEL_TEST_DATA to the ml-latest-small folder",
+                dir.display()
+            );
+        }
+        Ok(reel::data::load(&dir, &opts)?)
+    })
 }
 
 #[test]
@@ -108,20 +114,6 @@ fn top_n_svd_on_ml_latest_small_is_deterministic() {
     );
 }
 
-#[test]
-fn rating_cross_validation_svd_on_ml_latest_small() {
-    let a = args(&["--algo", "svd", "--folds", "5"]);
-    let out = run(&a).unwrap();
-    eprintln!("{}", render_table(&out));
-    let r = &out.rating[0];
-    assert_eq!(r.folds.len(), 5);
-    assert_eq!(r.n_test, 100_836);
-    // Biased MF on ml-latest-small: RMSE ~0.85–0.90 in the literature.
-    assert!(r.rmse > 0.75 && r.rmse < 0.95, "RMSE {}", r.rmse);
-    assert!(r.mae < r.rmse);
-    assert!(r.fallback.total() > 0, "movies rated once fall back");
-}
-
 fn write_csv(path: &Path, ids: &IdSpace, ratings: impl Iterator<Item = reel::data::Rating>) {
     let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     writeln!(f, "userId,movieId,rating,timestamp").unwrap();
@@ -137,8 +129,8 @@ fn write_csv(path: &Path, ids: &IdSpace, ratings: impl Iterator<Item = reel::dat
 
 #[test]
 fn given_train_test_files_match_the_built_in_split() {
-    let (ids, ds) = dataset();
-    let split = user_holdout(&ds.ratings, 0.2, 5, 42).unwrap();
+    let (ids, matrix) = csv_matrix();
+    let split = user_holdout(&matrix, 0.2, 5, 42).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (train, test) = (dir.path().join("train.csv"), dir.path().join("test.csv"));
     write_csv(&train, &ids, split.train.iter());
@@ -183,8 +175,16 @@ fn given_train_test_files_match_the_built_in_split() {
         &mut || anyhow::bail!("must not load"),
     )
     .unwrap();
-    let built_in = run(&args(&["--protocol", "topn", "--algo", "svd"])).unwrap();
-    let (a, b) = (&from_files.topn[0].report, &built_in.topn[0].report);
+    let built_in = top_n_on_split(
+        &split.train,
+        &split.test,
+        &["svd".to_string()],
+        &TopNConfig::default(),
+        42,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let (a, b) = (&from_files.topn[0].report, &built_in[0].report);
     eprintln!("files: {a:?}\nbuilt-in: {b:?}");
     assert_eq!(a.users_evaluated, b.users_evaluated);
     assert_eq!(a.test_users, b.test_users);
@@ -192,4 +192,44 @@ fn given_train_test_files_match_the_built_in_split() {
         (a.ndcg, a.precision, a.coverage),
         (b.ndcg, b.precision, b.coverage)
     );
+}
+
+/// Every registered algorithm through both protocols, with sanity bands. Prints the tables.
+#[test]
+fn every_algorithm_through_both_protocols() {
+    let all = reel::eval::ALGORITHMS.join(",");
+    let topn = run(&args(&["--protocol", "topn", "--algo", &all])).unwrap();
+    eprintln!("{}", render_table(&topn));
+    let pop = topn.topn.iter().find(|r| r.algo == "popular").unwrap();
+    // The library popularity model on this protocol: near implicit's NDCG@10 ~0.16.
+    assert!(
+        pop.report.ndcg > 0.10 && pop.report.ndcg < 0.25,
+        "{}",
+        pop.report.ndcg
+    );
+    for r in &topn.topn {
+        let m = &r.report;
+        for v in [m.precision, m.recall, m.ndcg, m.hit_rate, m.mrr, m.coverage] {
+            assert!((0.0..=1.0).contains(&v), "{}: {m:?}", r.algo);
+        }
+        assert_eq!(m.users_evaluated, pop.report.users_evaluated);
+    }
+    // A personalised ranker beats popularity on this protocol.
+    let svd = topn.topn.iter().find(|r| r.algo == "svd").unwrap();
+    assert!(svd.report.ndcg > pop.report.ndcg, "{}", svd.report.ndcg);
+    let rating = run(&args(&["--algo", &all, "--folds", "3"])).unwrap();
+    eprintln!("{}", render_table(&rating));
+    for r in &rating.rating {
+        // ml-latest-small: ~0.85-0.90 for biased MF / kNN, ~0.95 for movie means.
+        assert!(r.rmse > 0.7 && r.rmse < 1.1, "{}: RMSE {}", r.algo, r.rmse);
+        assert!(r.mae < r.rmse);
+        assert_eq!(r.folds.len(), 3);
+        assert_eq!(r.n_test, 100_836);
+        // Movies rated once are in no training fold when held out: they fall back.
+        assert!(r.fallback.unknown_item > 0);
+    }
+    let by = |name: &str| rating.rating.iter().find(|r| r.algo == name).unwrap().rmse;
+    // Personalised models beat the non-personalised popularity predictor.
+    assert!(by("baseline") < by("popular"));
+    assert!(by("svd") < by("baseline"));
 }

@@ -189,3 +189,32 @@ fn rating_protocol_with_movie_means_on_ml_latest_small() {
     // Some test movies are rated only once, so appear in no training fold.
     assert!(fallbacks > 0);
 }
+
+#[test]
+fn results_do_not_depend_on_thread_count() {
+    let data = ratings();
+    let split = user_holdout(&data, 0.2, 5, 9).expect("valid fraction");
+    let model = Popular::fit(&split.train);
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool");
+        pool.install(|| {
+            (
+                evaluate_ratings(&model, &split.train, &split.test),
+                evaluate_top_n(&model, &split.train, &split.test, &TopNConfig::default()),
+            )
+        })
+    };
+    let (r1, t1) = run(1);
+    let (r4, t4) = run(4);
+    assert_eq!(
+        (r1.rmse, r1.mae, r1.fallback),
+        (r4.rmse, r4.mae, r4.fallback)
+    );
+    assert_eq!(
+        (t1.ndcg, t1.precision, t1.recall, t1.mrr, t1.coverage),
+        (t4.ndcg, t4.precision, t4.recall, t4.mrr, t4.coverage)
+    );
+}

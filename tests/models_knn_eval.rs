@@ -16,47 +16,26 @@ use reel::models::{top_n, Model, TopNFilter, Who};
 fn data_dir() -> PathBuf {
     std::env::var_os("REEL_TEST_DATA")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/shared/data/ml-latest-small"))
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/ml-latest-small")
+        })
 }
 
-/// ratings.csv → dense ratings (users and movies in order of first appearance
-/// after sorting ids). A minimal reader so this harness does not depend on the loader.
+/// The real ml-latest-small through the project's loader, as (n_users, n_items, ratings).
 fn load() -> (usize, usize, Vec<Rating>) {
-    let path = data_dir().join("ratings.csv");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+    let dir = data_dir();
+    let opts = reel::data::LoadOptions {
+        cache: reel::data::CacheMode::Off,
+        ..reel::data::LoadOptions::default()
+    };
+    let ds = reel::data::load(&dir, &opts).unwrap_or_else(|e| {
         panic!(
-            "ml-latest-small not found at {} ({e}); set REEL_TEST_DATA to its folder",
-            path.display()
+            "ml-latest-small not loadable at {} ({e}); set REEL_TEST_DATA to its folder",
+            dir.display()
         )
     });
-    let mut raw = Vec::new();
-    for line in text.lines().skip(1) {
-        let f: Vec<&str> = line.trim_end_matches('\r').split(',').collect();
-        if f.len() < 4 {
-            continue;
-        }
-        let u: u32 = f[0].parse().expect("user id");
-        let m: u32 = f[1].parse().expect("movie id");
-        let r: f32 = f[2].parse().expect("rating");
-        let t: i64 = f[3].parse().expect("time");
-        raw.push((u, m, r, t));
-    }
-    let mut users: Vec<u32> = raw.iter().map(|x| x.0).collect();
-    users.sort_unstable();
-    users.dedup();
-    let mut movies: Vec<u32> = raw.iter().map(|x| x.1).collect();
-    movies.sort_unstable();
-    movies.dedup();
-    let ratings = raw
-        .iter()
-        .map(|&(u, m, r, t)| Rating {
-            user: users.binary_search(&u).unwrap() as u32,
-            item: movies.binary_search(&m).unwrap() as u32,
-            value: r,
-            time: t,
-        })
-        .collect();
-    (users.len(), movies.len(), ratings)
+    let m = ds.ratings;
+    (m.n_users(), m.n_items(), m.iter().collect())
 }
 
 fn shuffle<T>(v: &mut [T], seed: u64) {
@@ -191,6 +170,55 @@ fn models() -> Vec<(&'static str, Fit)> {
     ]
 }
 
+/// Fit time of item-kNN over the 5 folds of the eval protocol (seed 42).
+#[test]
+#[ignore = "timing: item-kNN fits over a 5-fold CV"]
+fn time_item_knn_cv() {
+    let (nu, ni, ratings) = load();
+    let (m, _) = RatingMatrix::from_ratings(nu, ni, ratings);
+    let splits = reel::eval::k_fold(&m, 5, 42).expect("5 folds");
+    let mut total = 0.0;
+    for s in &splits {
+        let t = Instant::now();
+        let model = ItemKnn::fit(&s.train, &ItemKnnConfig::default(), &mut |_| {});
+        total += t.elapsed().as_secs_f64();
+        std::hint::black_box(&model);
+    }
+    println!("item-knn: 5 fits in {total:.3} s");
+}
+
+/// The eval branch's protocols (k-fold RMSE, per-user hold-out top-N) on every model.
+#[test]
+#[ignore = "report: eval protocols on ml-latest-small"]
+fn report_protocol() {
+    let (nu, ni, ratings) = load();
+    let (m, _) = RatingMatrix::from_ratings(nu, ni, ratings);
+    let splits = reel::eval::k_fold(&m, 5, 42).expect("5 folds");
+    let hold = reel::eval::user_holdout(&m, 0.2, 5, 42).expect("holdout");
+    for (name, fit) in models() {
+        let (mut rmse, mut mae, mut secs) = (0.0, 0.0, 0.0);
+        for s in &splits {
+            let t = Instant::now();
+            let model = fit(&s.train);
+            secs += t.elapsed().as_secs_f64();
+            let r = reel::eval::evaluate_ratings(model.as_ref(), &s.train, &s.test);
+            rmse += r.rmse / 5.0;
+            mae += r.mae / 5.0;
+        }
+        let model = fit(&hold.train);
+        let t = reel::eval::evaluate_top_n(
+            model.as_ref(),
+            &hold.train,
+            &hold.test,
+            &reel::eval::TopNConfig::default(),
+        );
+        println!(
+            "{name:42} RMSE {rmse:.4} MAE {mae:.4} | NDCG@10 {:.4} HR@10 {:.4} P@10 {:.4} | fit 5 folds {secs:.2} s",
+            t.ndcg, t.hit_rate, t.precision
+        );
+    }
+}
+
 #[test]
 #[ignore = "report: 5-fold CV RMSE/MAE and fit times on ml-latest-small"]
 fn report_cv() {
@@ -244,25 +272,24 @@ fn tune_ranking() {
     let (outer_train, _) = holdout(nu, ni, &ratings, 0.2, 7);
     let train_ratings: Vec<Rating> = outer_train.iter().collect();
     let (inner_train, inner_test) = holdout(nu, ni, &train_ratings, 0.2, 1234);
-    let grid: Vec<RankingConfig> = {
-        let mut g = Vec::new();
-        for &neighbours in &[50usize, 100, 200] {
-            for &dislike_weight in &[0.0f32, 0.5, 1.0] {
-                for &user_exponent in &[0.0f32, 0.5] {
-                    for &alpha in &[0.5f32, 0.7] {
-                        g.push(RankingConfig {
-                            neighbours,
-                            dislike_weight,
-                            user_exponent,
-                            alpha,
-                            ..RankingConfig::default()
-                        });
-                    }
-                }
+    let mut grid: Vec<RankingConfig> = Vec::new();
+    for &rating_blend in &[0.0f32, 0.05, 0.1, 0.2] {
+        for &like_threshold in &[3.5f32, 4.0] {
+            for &candidate_exponent in &[0.15f32, 0.25] {
+                grid.push(RankingConfig {
+                    rating_blend,
+                    like_threshold,
+                    candidate_exponent,
+                    ..RankingConfig::default()
+                });
             }
         }
-        g
-    };
+    }
+    let pop = Popular::fit(&inner_train, &PopularConfig::default(), &mut |_| {});
+    println!(
+        "popular NDCG@10 {:.4}",
+        ndcg_hr(&pop, &inner_train, &inner_test).0
+    );
     for rk in grid {
         let config = ItemKnnConfig {
             ranking: rk.clone(),
@@ -274,59 +301,145 @@ fn tune_ranking() {
     }
 }
 
-/// RMSE of item-kNN variants on an 80/20 split of the first 80% (no test fold involved).
+/// RMSE of variants on an 80/20 split of the *training* part of fold 0 of the
+/// 5-fold protocol (seed 42): the test folds are never looked at.
 #[test]
-#[ignore = "tuning: rating-list size and similarity settings"]
+#[ignore = "tuning: rating-list size, similarity and baseline settings"]
 fn tune_rmse() {
     use reel::models::item_knn::{Centering, Similarity};
-    let (nu, ni, mut ratings) = load();
-    shuffle(&mut ratings, 99);
-    let cut = ratings.len() * 4 / 5;
-    let (m, _) = RatingMatrix::from_ratings(nu, ni, ratings[..cut].to_vec());
-    let test = &ratings[cut..];
-    let b = Baseline::fit(&m, &BaselineConfig::default(), &mut |_| {});
-    println!("baseline {:.4}", rmse_mae(&b, test).0);
-    for &(reg_items, reg_users, epochs) in &[
-        (10.0, 15.0, 10),
-        (10.0, 15.0, 30),
-        (5.0, 10.0, 10),
-        (15.0, 10.0, 10),
-        (10.0, 5.0, 10),
-        (5.0, 5.0, 10),
-        (20.0, 10.0, 10),
+    let (nu, ni, ratings) = load();
+    let (m, _) = RatingMatrix::from_ratings(nu, ni, ratings);
+    let fold0 = reel::eval::KFold::new(&m, 5, 42).expect("folds").split(0);
+    let inner = reel::eval::k_fold(&fold0.train, 5, 7).expect("inner folds");
+    let (train, test) = (&inner[0].train, &inner[0].test);
+    let rmse = |model: &dyn Model| reel::eval::evaluate_ratings(model, train, test).rmse;
+    for &(reg_items, reg_users) in &[
+        (10.0, 15.0),
+        (5.0, 10.0),
+        (5.0, 5.0),
+        (3.0, 5.0),
+        (5.0, 3.0),
     ] {
         let c = BaselineConfig {
             reg_items,
             reg_users,
-            epochs,
-            scale: None,
+            ..BaselineConfig::default()
         };
-        let b = Baseline::fit(&m, &c, &mut |_| {});
+        let b = Baseline::fit(train, &c, &mut |_| {});
         println!(
-            "baseline {reg_items} {reg_users} {epochs}: {:.5}",
-            rmse_mae(&b, test).0
+            "baseline reg_i {reg_items} reg_u {reg_users}: {:.5}",
+            rmse(&b)
         );
     }
     for &(sim, centering, shrinkage) in &[
         (Similarity::PearsonBaseline, Centering::Baseline, 100.0f32),
-        (Similarity::Pearson, Centering::Means, 0.0),
         (Similarity::Pearson, Centering::Means, 100.0),
     ] {
-        for &keep in &[40usize, 100, 200, 400, 1000, 10000] {
-            for &min_support in &[1u32, 3] {
-                let config = ItemKnnConfig {
-                    keep,
-                    similarity: sim,
-                    centering,
-                    shrinkage,
-                    min_support,
-                    ..ItemKnnConfig::default()
-                };
-                let t = Instant::now();
-                let model = ItemKnn::fit(&m, &config, &mut |_| {});
-                let secs = t.elapsed().as_secs_f64();
-                println!("{sim:?} {centering:?} shrink {shrinkage} keep {keep} min_support {min_support}: RMSE {:.4} ({secs:.2} s)", rmse_mae(&model, test).0);
-            }
+        for &keep in &[40usize, 100, 200, 400, 1000] {
+            let config = ItemKnnConfig {
+                keep,
+                similarity: sim,
+                centering,
+                shrinkage,
+                ..ItemKnnConfig::default()
+            };
+            let model = ItemKnn::fit(train, &config, &mut |_| {});
+            println!(
+                "{sim:?} {centering:?} shrink {shrinkage} keep {keep}: RMSE {:.5}",
+                rmse(&model)
+            );
         }
+    }
+    for &(shrinkage, min_support) in &[(0.0f32, 1u32), (0.0, 3), (10.0, 1), (50.0, 1)] {
+        let config = UserKnnConfig {
+            shrinkage,
+            min_support,
+            ..UserKnnConfig::default()
+        };
+        let model = UserKnn::fit(train, &config, &mut |_| {});
+        println!(
+            "user-knn shrink {shrinkage} min_support {min_support}: RMSE {:.5}",
+            rmse(&model)
+        );
+    }
+}
+
+/// Item-kNN fit on a synthetic MovieLens-25M-sized matrix (lognormal user activity,
+/// Zipf movie popularity): time and peak RSS. `REEL_SYNTH_RATINGS` sets the size.
+#[test]
+#[ignore = "timing: item-kNN on a synthetic 25M-rating matrix (minutes, ~3 GB)"]
+fn time_item_knn_synthetic_25m() {
+    let target: usize = std::env::var("REEL_SYNTH_RATINGS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(25_000_000);
+    let n_items = 59_000usize;
+    let mut rng = fastrand::Rng::with_seed(2024);
+    // Zipf-like popularity, sampled by binary search in the cumulative weights.
+    let mut cum = Vec::with_capacity(n_items);
+    let mut total = 0f64;
+    for i in 0..n_items {
+        total += 1.0 / ((i + 30) as f64).powf(0.95);
+        cum.push(total);
+    }
+    let mut ratings = Vec::with_capacity(target + target / 10);
+    let mut user = 0u32;
+    while ratings.len() < target {
+        // Box-Muller normal → lognormal activity, median ~74, clamped to [20, 30000].
+        let (a, b) = (rng.f64().max(1e-12), rng.f64());
+        let z = (-2.0 * a.ln()).sqrt() * (2.0 * std::f64::consts::PI * b).cos();
+        let n = ((4.3 + 1.1 * z).exp() as usize).clamp(20, 30_000);
+        let bias = rng.f32() - 0.5;
+        for _ in 0..n {
+            let x = rng.f64() * total;
+            let item = cum.partition_point(|&c| c < x).min(n_items - 1) as u32;
+            let v = ((3.5 + bias + (rng.f32() - 0.5) * 3.0) * 2.0).round() / 2.0;
+            let time = rng.i64(0..1_000_000_000);
+            ratings.push(Rating {
+                user,
+                item,
+                value: v.clamp(0.5, 5.0),
+                time,
+            });
+        }
+        user += 1;
+    }
+    let (m, dups) = RatingMatrix::from_ratings(user as usize, n_items, ratings);
+    let sum_sq: f64 = (0..m.n_users())
+        .map(|u| (m.user_count(u) as f64).powi(2))
+        .sum();
+    println!(
+        "synthetic: {} users, {} movies, {} ratings ({} duplicates merged), sum n_u^2 = {:.3e}",
+        m.n_users(),
+        m.n_items(),
+        m.nnz(),
+        dups,
+        sum_sq
+    );
+    let t = Instant::now();
+    let mut last = 0u64;
+    let model = ItemKnn::fit(&m, &ItemKnnConfig::default(), &mut |p| {
+        if p.stage == "similarities" && p.done * 10 / p.total.max(1) != last {
+            last = p.done * 10 / p.total.max(1);
+            println!(
+                "  {} {}/{} at {:.1} s",
+                p.stage,
+                p.done,
+                p.total,
+                t.elapsed().as_secs_f64()
+            );
+        }
+    });
+    println!(
+        "item-knn fit: {:.1} s, neighbour lists {} MB",
+        t.elapsed().as_secs_f64(),
+        model.neighbour_bytes() >> 20
+    );
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    for line in status
+        .lines()
+        .filter(|l| l.starts_with("VmHWM") || l.starts_with("VmRSS"))
+    {
+        println!("{line}");
     }
 }

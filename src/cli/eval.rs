@@ -1,5 +1,6 @@
 //! `reel eval`: measure models by rating prediction (RMSE, MAE) or the top-N protocol.
 
+use super::{emit, DataArgs};
 use crate::data::{Dataset, RatingMatrix};
 use crate::eval::files::read_train_test;
 use crate::eval::run::{
@@ -77,19 +78,15 @@ pub struct EvalOutput {
     pub topn: Vec<TopNResult>,
 }
 
-/// Runs `reel eval`. `load` is called only when the dataset is needed (not with
-/// `--train/--test`).
-pub fn run(
-    args: &EvalArgs,
-    load: &mut dyn FnMut() -> anyhow::Result<Dataset>,
-) -> anyhow::Result<()> {
-    let out = evaluate(args, load)?;
+/// Runs `reel eval`. The dataset (`--data`, `$REEL_DATA` or the default folder) is
+/// loaded only when needed, i.e. not with `--train/--test`.
+pub fn run(data: &DataArgs, args: &EvalArgs) -> anyhow::Result<()> {
+    let out = evaluate(args, &mut || data.load())?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        emit(&format!("{}\n", serde_json::to_string_pretty(&out)?))
     } else {
-        print!("{}", render_table(&out));
+        emit(&render_table(&out))
     }
-    Ok(())
 }
 
 /// Runs the evaluation and returns the results (what [`run`] prints).
@@ -283,12 +280,13 @@ pub fn render_table(out: &EvalOutput) -> String {
         let rep = &first.report;
         let _ = writeln!(
             s,
-            "Users: {} with test ratings, {} evaluated, {} skipped (no relevant movie), {} evaluated without training ratings; {} movies in train",
+            "Users: {} with test ratings, {} evaluated, {} skipped (no relevant movie), {} evaluated without training ratings; {} movies in train; {} relevant test movies absent from train (never recommendable)",
             rep.test_users,
             rep.users_evaluated,
             rep.users_skipped_no_relevant,
             rep.users_without_train,
-            rep.catalogue_size
+            rep.catalogue_size,
+            rep.relevant_not_in_train
         );
         let k = rep.k;
         let _ = writeln!(s);
@@ -349,5 +347,102 @@ impl ProgressDisplay {
 
     fn finish(&self) {
         self.bar.finish_and_clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::{FallbackCounts, FoldResult, TopNReport};
+
+    fn info(kind: ProtocolKind) -> ProtocolInfo {
+        ProtocolInfo {
+            kind,
+            description: "DESC".into(),
+            split: "SPLIT".into(),
+            seed: 42,
+            folds: None,
+            k: Some(10),
+            train_ratings: 8,
+            test_ratings: 2,
+        }
+    }
+
+    #[test]
+    fn rating_table_and_json() {
+        let fold = FoldResult {
+            fold: 0,
+            n_test: 2,
+            rmse: 0.5,
+            mae: 0.25,
+            fit_seconds: 1.0,
+            predict_seconds: 0.5,
+            fallback: FallbackCounts {
+                unknown_user: 1,
+                ..FallbackCounts::default()
+            },
+        };
+        let out = EvalOutput {
+            protocol: info(ProtocolKind::Rating),
+            rating: vec![RatingResult {
+                algo: "svd".into(),
+                rmse: 0.5,
+                mae: 0.25,
+                rmse_std: 0.0,
+                fit_seconds: 1.0,
+                predict_seconds: 0.5,
+                n_test: 2,
+                fallback: fold.fallback,
+                folds: vec![fold],
+            }],
+            topn: Vec::new(),
+        };
+        let t = render_table(&out);
+        assert!(t.starts_with("Protocol: DESC\nSplit:    SPLIT\n"), "{t}");
+        assert!(t.contains("svd          0.5000   0.0000   0.2500"), "{t}");
+        assert!(t.contains("svd: 1 unknown user"), "{t}");
+        let j = serde_json::to_value(&out).unwrap_or_default();
+        assert_eq!(j["protocol"]["kind"], "rating");
+        assert_eq!(j["rating"][0]["fallback"]["unknown_user"], 1);
+        assert!(j.get("topn").is_none());
+    }
+
+    #[test]
+    fn topn_table_names_k() {
+        let report = TopNReport {
+            k: 5,
+            relevance_threshold: 4.0,
+            test_users: 3,
+            users_evaluated: 2,
+            users_skipped_no_relevant: 1,
+            users_without_train: 0,
+            catalogue_size: 10,
+            relevant_not_in_train: 0,
+            precision: 0.2,
+            recall: 0.5,
+            ndcg: 0.4,
+            hit_rate: 1.0,
+            mrr: 0.75,
+            coverage: 0.3,
+            rank_seconds: 0.0,
+        };
+        let out = EvalOutput {
+            protocol: info(ProtocolKind::Topn),
+            rating: Vec::new(),
+            topn: vec![TopNResult {
+                algo: "popular".into(),
+                fit_seconds: 0.0,
+                report,
+            }],
+        };
+        let t = render_table(&out);
+        assert!(t.contains("NDCG@5"), "{t}");
+        assert!(
+            t.contains("3 with test ratings, 2 evaluated, 1 skipped"),
+            "{t}"
+        );
+        let j = serde_json::to_value(&out).unwrap_or_default();
+        assert_eq!(j["topn"][0]["ndcg"], 0.4);
+        assert_eq!(j["topn"][0]["algo"], "popular");
     }
 }

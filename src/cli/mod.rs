@@ -44,6 +44,8 @@ pub enum Command {
     Info(info::InfoArgs),
     /// Download an official GroupLens MovieLens release.
     Download(download::DownloadArgs),
+    /// Evaluate models: rating prediction (RMSE, MAE) or top-N ranking.
+    Eval(eval::EvalArgs),
 }
 
 /// Entry point of the binary.
@@ -62,6 +64,7 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Some(Command::Info(args)) => info::run(&cli.data, &args),
         Some(Command::Download(args)) => download::run(&args),
+        Some(Command::Eval(args)) => eval::run(&cli.data, &args),
         None => bail!("the terminal app is not built yet; try `reel info` or `reel --help`"),
     }
 }

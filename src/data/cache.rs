@@ -1,10 +1,12 @@
 //! The binary snapshot of a loaded dataset, kept in the cache directory and reused
 //! while the source files are unchanged.
 //!
-//! File layout (little-endian):
-//! `REELDSET` magic, `u32` format version, `u64` length of the postcard-encoded
-//! [`Meta`] (fingerprint, catalogue, users, tags, report), the meta bytes, then the
-//! seven matrix arrays back to back, then a CRC-32 of everything after the version.
+//! File layout (native byte order, little-endian on every platform reel targets):
+//! `REELDSET` magic, `u32` format version, `u64` length and `u32` CRC-32 of the
+//! postcard-encoded [`Head`] (fingerprint, sizes, CRCs of what follows), the head, the
+//! postcard-encoded [`Body`] (catalogue, users, tags, report), then the seven matrix
+//! arrays back to back. The body and the arrays are read in parallel, each checked
+//! against its own CRC-32.
 //! A file that is stale (fingerprint differs), truncated, or fails the CRC or the
 //! matrix invariants is never trusted: the dataset is parsed again and the file rewritten.
 
@@ -19,7 +21,7 @@ use std::time::UNIX_EPOCH;
 
 const MAGIC: &[u8; 8] = b"REELDSET";
 /// Bump when the file layout or any cached type changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// How the dataset came to be (not part of the snapshot itself).
 #[derive(Debug, Clone, PartialEq)]
@@ -67,18 +69,29 @@ impl Fingerprint {
     }
 }
 
+/// Small, read first: enough to decide whether the snapshot is fresh, and where
+/// everything else is.
 #[derive(Serialize, Deserialize)]
-struct Meta {
+struct Head {
     fingerprint: Fingerprint,
     layout: Layout,
     scale: RatingScale,
+    n_users: u64,
+    n_items: u64,
+    nnz: u64,
+    body_len: u64,
+    body_crc: u32,
+    /// CRC-32 of each matrix array, in file order.
+    array_crcs: Vec<u32>,
+}
+
+/// The structured part: catalogue, users, tags, report.
+#[derive(Serialize, Deserialize)]
+struct Body {
     catalogue: Catalogue,
     user_ids: Vec<u32>,
     tags: Vec<Tag>,
     report: LoadReport,
-    n_users: u64,
-    n_items: u64,
-    nnz: u64,
 }
 
 /// Why a snapshot was not used.
@@ -119,90 +132,143 @@ pub fn read(path: &Path, fingerprint: &Fingerprint) -> Result<Dataset, Miss> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Miss::Absent),
         Err(e) => return Err(Miss::Stale(format!("cannot open: {e}"))),
     };
-    read_from(file, fingerprint).map_err(Miss::Stale)
+    read_from(path, file, fingerprint).map_err(Miss::Stale)
 }
 
-struct CrcReader<R> {
-    inner: R,
-    crc: crc32fast::Hasher,
+/// One matrix array's place in the file.
+struct Section {
+    offset: u64,
+    len: usize,
+    crc: u32,
 }
 
-impl<R: Read> CrcReader<R> {
-    fn exact(&mut self, buf: &mut [u8]) -> Result<(), String> {
-        self.inner
-            .read_exact(buf)
-            .map_err(|e| format!("truncated or unreadable: {e}"))?;
-        self.crc.update(buf);
-        Ok(())
+/// Reads a little-endian array of `T` from its own file handle (so sections load in parallel).
+fn read_section<T: bytemuck::Pod>(path: &Path, s: &Section) -> Result<Vec<T>, String> {
+    use std::io::{Seek, SeekFrom};
+    let mut file = File::open(path).map_err(|e| format!("cannot reopen: {e}"))?;
+    file.seek(SeekFrom::Start(s.offset))
+        .map_err(|e| format!("cannot seek: {e}"))?;
+    let mut v = vec![T::zeroed(); s.len];
+    file.read_exact(bytemuck::cast_slice_mut(&mut v))
+        .map_err(|e| format!("truncated or unreadable: {e}"))?;
+    if crc32fast::hash(bytemuck::cast_slice(&v)) != s.crc {
+        return Err("checksum mismatch in the rating arrays".into());
     }
-    fn u64(&mut self) -> Result<u64, String> {
-        let mut b = [0u8; 8];
-        self.exact(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
-    fn array<T: bytemuck::Pod>(&mut self, len: usize) -> Result<Vec<T>, String> {
-        let mut v = vec![T::zeroed(); len];
-        self.exact(bytemuck::cast_slice_mut(&mut v))?;
-        Ok(v)
-    }
+    Ok(v)
 }
 
-fn read_from(file: File, fingerprint: &Fingerprint) -> Result<Dataset, String> {
+fn read_from(path: &Path, file: File, fingerprint: &Fingerprint) -> Result<Dataset, String> {
     let file_len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut r = std::io::BufReader::with_capacity(1 << 20, file);
-    let mut head = [0u8; 12];
-    r.read_exact(&mut head)
+    let mut r = std::io::BufReader::new(file);
+    let mut fixed = [0u8; 8 + 4 + 8 + 4];
+    r.read_exact(&mut fixed)
         .map_err(|_| "shorter than its header".to_string())?;
-    if &head[..8] != MAGIC {
+    if &fixed[..8] != MAGIC {
         return Err("not a reel dataset snapshot".into());
     }
-    let version = u32::from_le_bytes([head[8], head[9], head[10], head[11]]);
+    let word =
+        |at: usize| u32::from_le_bytes([fixed[at], fixed[at + 1], fixed[at + 2], fixed[at + 3]]);
+    let version = word(8);
     if version != FORMAT_VERSION {
         return Err(format!(
             "format version {version}, expected {FORMAT_VERSION}"
         ));
     }
-    let mut r = CrcReader {
-        inner: r,
-        crc: crc32fast::Hasher::new(),
-    };
-    let meta_len = r.u64()?;
-    if meta_len > file_len {
-        return Err("meta length exceeds file size".into());
+    let mut len8 = [0u8; 8];
+    len8.copy_from_slice(&fixed[12..20]);
+    let head_len = u64::from_le_bytes(len8);
+    let head_crc = word(20);
+    if head_len > file_len {
+        return Err("header length exceeds file size".into());
     }
-    let mut meta_bytes = vec![0u8; meta_len as usize];
-    r.exact(&mut meta_bytes)?;
-    let meta: Meta =
-        postcard::from_bytes(&meta_bytes).map_err(|e| format!("meta undecodable: {e}"))?;
-    drop(meta_bytes);
-    if &meta.fingerprint != fingerprint {
+    let mut head_bytes = vec![0u8; head_len as usize];
+    r.read_exact(&mut head_bytes)
+        .map_err(|_| "truncated header".to_string())?;
+    if crc32fast::hash(&head_bytes) != head_crc {
+        return Err("checksum mismatch in the header".into());
+    }
+    let head: Head =
+        postcard::from_bytes(&head_bytes).map_err(|e| format!("header undecodable: {e}"))?;
+    if &head.fingerprint != fingerprint {
         return Err("source files changed since the snapshot".into());
     }
     let (n_users, n_items, nnz) = (
-        meta.n_users as usize,
-        meta.n_items as usize,
-        meta.nnz as usize,
+        head.n_users as usize,
+        head.n_items as usize,
+        head.nnz as usize,
     );
+    let body_at = fixed.len() as u64 + head_len;
+    let lens = [n_users + 1, nnz, nnz, nnz, n_items + 1, nnz, nnz];
+    let widths = [8u64, 4, 4, 8, 8, 4, 4];
+    if head.array_crcs.len() != lens.len() {
+        return Err("header lists the wrong number of arrays".into());
+    }
+    let mut offset = body_at + head.body_len;
+    let mut sections = Vec::with_capacity(lens.len());
+    for k in 0..lens.len() {
+        sections.push(Section {
+            offset,
+            len: lens[k],
+            crc: head.array_crcs[k],
+        });
+        offset += lens[k] as u64 * widths[k];
+    }
     // Guard allocations against a damaged header before trusting the sizes.
-    let needed = (n_users + n_items + 2) as u64 * 8 + meta.nnz * (4 + 4 + 8 + 4 + 4);
-    if needed > file_len {
-        return Err("array sizes exceed file size".into());
+    if offset != file_len {
+        return Err(format!(
+            "file is {file_len} bytes, the header describes {offset}"
+        ));
     }
-    let user_ptr: Vec<u64> = r.array(n_users + 1)?;
-    let user_items: Vec<u32> = r.array(nnz)?;
-    let user_values: Vec<f32> = r.array(nnz)?;
-    let user_times: Vec<i64> = r.array(nnz)?;
-    let item_ptr: Vec<u64> = r.array(n_items + 1)?;
-    let item_users: Vec<u32> = r.array(nnz)?;
-    let item_values: Vec<f32> = r.array(nnz)?;
-    let expected = r.crc.clone().finalize();
-    let mut tail = [0u8; 4];
-    r.inner
-        .read_exact(&mut tail)
-        .map_err(|_| "truncated before its checksum".to_string())?;
-    if u32::from_le_bytes(tail) != expected {
-        return Err("checksum mismatch".into());
-    }
+    let body_len = head.body_len as usize;
+    let read_body = || -> Result<Body, String> {
+        let mut bytes = vec![0u8; body_len];
+        r.read_exact(&mut bytes)
+            .map_err(|_| "truncated body".to_string())?;
+        if crc32fast::hash(&bytes) != head.body_crc {
+            return Err("checksum mismatch in the catalogue".into());
+        }
+        postcard::from_bytes(&bytes).map_err(|e| format!("catalogue undecodable: {e}"))
+    };
+    type Arrays = (
+        Vec<u64>,
+        Vec<u32>,
+        Vec<f32>,
+        Vec<i64>,
+        Vec<u64>,
+        Vec<u32>,
+        Vec<f32>,
+    );
+    let read_arrays = || -> Result<Arrays, String> {
+        let s = &sections;
+        let ((a, b), (c, d)) = rayon::join(
+            || {
+                rayon::join(
+                    || read_section::<u64>(path, &s[0]),
+                    || read_section::<u32>(path, &s[1]),
+                )
+            },
+            || {
+                rayon::join(
+                    || read_section::<f32>(path, &s[2]),
+                    || read_section::<i64>(path, &s[3]),
+                )
+            },
+        );
+        let ((e, f), g) = rayon::join(
+            || {
+                rayon::join(
+                    || read_section::<u64>(path, &s[4]),
+                    || read_section::<u32>(path, &s[5]),
+                )
+            },
+            || read_section::<f32>(path, &s[6]),
+        );
+        Ok((a?, b?, c?, d?, e?, f?, g?))
+    };
+    let (body, arrays) = rayon::join(read_body, read_arrays);
+    let body = body?;
+    let (user_ptr, user_items, user_values, user_times, item_ptr, item_users, item_values) =
+        arrays?;
     let to_usize = |v: Vec<u64>| -> Result<Vec<usize>, String> {
         v.into_iter()
             .map(|x| usize::try_from(x).map_err(|_| "offset overflow".to_string()))
@@ -220,34 +286,22 @@ fn read_from(file: File, fingerprint: &Fingerprint) -> Result<Dataset, String> {
         item_values,
     })
     .map_err(|e| e.to_string())?;
-    if meta.user_ids.len() != n_users || meta.catalogue.len() != n_items {
-        return Err("meta and matrix disagree".into());
+    if body.user_ids.len() != n_users || body.catalogue.len() != n_items {
+        return Err("catalogue and matrix disagree".into());
     }
-    let mut catalogue = meta.catalogue;
+    let mut catalogue = body.catalogue;
     catalogue.reindex();
     Ok(Dataset {
-        layout: meta.layout,
+        layout: head.layout,
         source: PathBuf::new(),
-        scale: meta.scale,
+        scale: head.scale,
         catalogue,
-        user_ids: meta.user_ids,
+        user_ids: body.user_ids,
         ratings,
-        tags: meta.tags,
-        report: meta.report,
+        tags: body.tags,
+        report: body.report,
         cache: CacheStatus::Disabled,
     })
-}
-
-struct CrcWriter<W> {
-    inner: W,
-    crc: crc32fast::Hasher,
-}
-
-impl<W: Write> CrcWriter<W> {
-    fn put(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        self.crc.update(bytes);
-        self.inner.write_all(bytes)
-    }
 }
 
 /// Writes a snapshot atomically (temporary file, then rename).
@@ -265,48 +319,55 @@ pub fn write(path: &Path, fingerprint: &Fingerprint, ds: &Dataset) -> Result<(),
 
 fn write_to(tmp: &Path, fingerprint: &Fingerprint, ds: &Dataset) -> Result<(), DataError> {
     let io = |e| DataError::io(tmp, e);
+    let encode_error = |e: postcard::Error| DataError::Invalid {
+        file: tmp.to_path_buf(),
+        problem: format!("cannot encode snapshot: {e}"),
+    };
     let p = ds.ratings.parts();
-    let meta = Meta {
-        fingerprint: fingerprint.clone(),
-        layout: ds.layout,
-        scale: ds.scale,
+    let user_ptr: Vec<u64> = p.user_ptr.iter().map(|&x| x as u64).collect();
+    let item_ptr: Vec<u64> = p.item_ptr.iter().map(|&x| x as u64).collect();
+    let arrays: [&[u8]; 7] = [
+        bytemuck::cast_slice(&user_ptr),
+        bytemuck::cast_slice(p.user_items),
+        bytemuck::cast_slice(p.user_values),
+        bytemuck::cast_slice(p.user_times),
+        bytemuck::cast_slice(&item_ptr),
+        bytemuck::cast_slice(p.item_users),
+        bytemuck::cast_slice(p.item_values),
+    ];
+    let body = postcard::to_stdvec(&Body {
         catalogue: ds.catalogue.clone(),
         user_ids: ds.user_ids.clone(),
         tags: ds.tags.clone(),
         report: ds.report.clone(),
+    })
+    .map_err(encode_error)?;
+    let head = postcard::to_stdvec(&Head {
+        fingerprint: fingerprint.clone(),
+        layout: ds.layout,
+        scale: ds.scale,
         n_users: p.n_users as u64,
         n_items: p.n_items as u64,
         nnz: p.user_items.len() as u64,
-    };
-    let meta_bytes = postcard::to_stdvec(&meta).map_err(|e| DataError::Invalid {
-        file: tmp.to_path_buf(),
-        problem: format!("cannot encode snapshot: {e}"),
-    })?;
+        body_len: body.len() as u64,
+        body_crc: crc32fast::hash(&body),
+        array_crcs: arrays.iter().map(|a| crc32fast::hash(a)).collect(),
+    })
+    .map_err(encode_error)?;
     let file = File::create(tmp).map_err(io)?;
     let mut w = BufWriter::with_capacity(1 << 20, file);
     w.write_all(MAGIC).map_err(io)?;
     w.write_all(&FORMAT_VERSION.to_le_bytes()).map_err(io)?;
-    let mut w = CrcWriter {
-        inner: w,
-        crc: crc32fast::Hasher::new(),
-    };
-    let ptr64 = |v: &[usize]| -> Vec<u64> { v.iter().map(|&x| x as u64).collect() };
-    w.put(&(meta_bytes.len() as u64).to_le_bytes())
+    w.write_all(&(head.len() as u64).to_le_bytes())
         .map_err(io)?;
-    w.put(&meta_bytes).map_err(io)?;
-    w.put(bytemuck::cast_slice(&ptr64(p.user_ptr)))
+    w.write_all(&crc32fast::hash(&head).to_le_bytes())
         .map_err(io)?;
-    w.put(bytemuck::cast_slice(p.user_items)).map_err(io)?;
-    w.put(bytemuck::cast_slice(p.user_values)).map_err(io)?;
-    w.put(bytemuck::cast_slice(p.user_times)).map_err(io)?;
-    w.put(bytemuck::cast_slice(&ptr64(p.item_ptr)))
-        .map_err(io)?;
-    w.put(bytemuck::cast_slice(p.item_users)).map_err(io)?;
-    w.put(bytemuck::cast_slice(p.item_values)).map_err(io)?;
-    let crc = w.crc.finalize();
-    let mut inner = w.inner;
-    inner.write_all(&crc.to_le_bytes()).map_err(io)?;
-    let file = inner.into_inner().map_err(|e| io(e.into_error()))?;
+    w.write_all(&head).map_err(io)?;
+    w.write_all(&body).map_err(io)?;
+    for a in arrays {
+        w.write_all(a).map_err(io)?;
+    }
+    let file = w.into_inner().map_err(|e| io(e.into_error()))?;
     file.sync_all().map_err(io)?;
     Ok(())
 }

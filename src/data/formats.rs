@@ -7,7 +7,7 @@
 //! - ml-100k: `u.data` tab-separated, `u.item` and `u.genre` pipe-separated, latin-1.
 
 use super::error::DataError;
-use super::rows::{decode_text, lines, num, read_parallel, split_sep, RowContext, Skips};
+use super::rows::{decode_text, lines, num, read_parallel, split_exact, RowContext, Skips};
 use csv::ByteRecord;
 use std::path::Path;
 
@@ -134,17 +134,95 @@ pub fn read_ratings_csv(path: &Path, lenient: bool) -> Result<Parsed<IdRating>, 
         lenient,
     };
     let parse = |chunk: &[u8], first: u64, out: &mut Vec<IdRating>, skips: &mut Skips| {
-        csv_chunk(chunk, first, ctx, skips, |rec, line, skips| {
-            match rating_fields(rec.iter().collect::<Vec<_>>().as_slice()) {
-                Ok(r) => out.push(r),
-                Err(problem) => ctx.malformed(skips, line, problem, &joined(rec))?,
+        out.reserve(chunk.len() / 24);
+        for (line, text) in lines(chunk, first) {
+            if let Some(r) = plain_rating_line(text) {
+                out.push(r);
+                continue;
             }
-            Ok(())
-        })
+            // Anything unusual (quotes, spaces, signs, errors) takes the general path.
+            let parsed = if memchr::memchr(b'"', text).is_some() {
+                csv_line_fields(text).and_then(|f| {
+                    let f: Vec<&[u8]> = f.iter().map(Vec::as_slice).collect();
+                    rating_fields(&f)
+                })
+            } else {
+                rating_row(text, b",")
+            };
+            match parsed {
+                Ok(r) => out.push(r),
+                Err(problem) => ctx.malformed(skips, line, problem, text)?,
+            }
+        }
+        Ok(())
     };
     let (rows, skips, header) = read_parallel(path, 1, &parse)?;
     check_header(path, &header, RATINGS_HEADER)?;
     Ok(Parsed { rows, skips })
+}
+
+/// The hot path of a large load: `digits,digits,digits[.digits],digits` in one pass.
+/// `None` for anything else, which the general parser then reads (or reports).
+fn plain_rating_line(t: &[u8]) -> Option<IdRating> {
+    /// Reads 1..=max digits at `*at`; returns the value and the digit count.
+    fn digits(t: &[u8], at: &mut usize, max: usize) -> Option<(u64, usize)> {
+        let start = *at;
+        let mut v = 0u64;
+        while let Some(&c) = t.get(*at) {
+            if !c.is_ascii_digit() {
+                break;
+            }
+            v = v * 10 + u64::from(c - b'0');
+            *at += 1;
+        }
+        let n = *at - start;
+        (n > 0 && n <= max).then_some((v, n))
+    }
+    fn comma(t: &[u8], at: &mut usize) -> Option<()> {
+        (t.get(*at) == Some(&b',')).then(|| *at += 1)
+    }
+    let mut at = 0;
+    let (user, _) = digits(t, &mut at, 9)?;
+    comma(t, &mut at)?;
+    let (movie, _) = digits(t, &mut at, 9)?;
+    comma(t, &mut at)?;
+    let (whole, _) = digits(t, &mut at, 6)?;
+    let mut value = whole as f64;
+    if t.get(at) == Some(&b'.') {
+        at += 1;
+        let (frac, n) = digits(t, &mut at, 3)?;
+        value += frac as f64 / [1.0, 10.0, 100.0, 1000.0][n];
+    }
+    comma(t, &mut at)?;
+    let (time, _) = digits(t, &mut at, 18)?;
+    (at == t.len()).then_some(IdRating {
+        user_id: user as u32,
+        movie_id: movie as u32,
+        value: value as f32,
+        time: time as i64,
+    })
+}
+
+/// Splits one CSV line with quoting rules.
+fn csv_line_fields(line: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(line);
+    let mut record = ByteRecord::new();
+    match reader.read_byte_record(&mut record) {
+        Ok(true) => Ok(record.iter().map(<[u8]>::to_vec).collect()),
+        Ok(false) => Err("empty row".into()),
+        Err(e) => Err(format!("unreadable CSV row: {e}")),
+    }
+}
+
+/// Parses a `user<sep>movie<sep>rating<sep>timestamp` line.
+fn rating_row(line: &[u8], sep: &[u8]) -> Result<IdRating, String> {
+    match split_exact::<4>(line, sep) {
+        Ok(f) => rating_fields(&f),
+        Err(n) => Err(format!("expected 4 fields, found {n}")),
+    }
 }
 
 /// Parses user, movie, rating, timestamp fields.
@@ -152,16 +230,48 @@ fn rating_fields(fields: &[&[u8]]) -> Result<IdRating, String> {
     if fields.len() != 4 {
         return Err(format!("expected 4 fields, found {}", fields.len()));
     }
-    let user_id = num::<u32>(fields[0]).ok_or("userId is not a whole number")?;
-    let movie_id = num::<u32>(fields[1]).ok_or("movieId is not a whole number")?;
-    let value = num::<f32>(fields[2]).ok_or("rating is not a number")?;
-    let time = num::<i64>(fields[3]).ok_or("timestamp is not a whole number")?;
+    let user_id = whole(fields[0]).ok_or("userId is not a whole number")?;
+    let movie_id = whole(fields[1]).ok_or("movieId is not a whole number")?;
+    let value = decimal(fields[2]).ok_or("rating is not a number")?;
+    let time = whole(fields[3]).ok_or("timestamp is not a whole number")?;
     Ok(IdRating {
         user_id,
         movie_id,
         value,
         time,
     })
+}
+
+/// Parses an unsigned decimal field quickly (the hot path of a 25M-row load), falling
+/// back to the general parser for anything unusual (signs, spaces).
+fn whole<T: TryFrom<u64> + std::str::FromStr>(field: &[u8]) -> Option<T> {
+    if !field.is_empty() && field.len() <= 18 && field.iter().all(u8::is_ascii_digit) {
+        let v = field
+            .iter()
+            .fold(0u64, |acc, &d| acc * 10 + u64::from(d - b'0'));
+        T::try_from(v).ok()
+    } else {
+        num(field)
+    }
+}
+
+/// Parses a rating: "4", "3.5", "4.25" directly; anything else ("NaN", "1e1", " 4") by
+/// the general parser.
+fn decimal(field: &[u8]) -> Option<f32> {
+    let (int, frac) = match memchr::memchr(b'.', field) {
+        Some(dot) => (&field[..dot], &field[dot + 1..]),
+        None => (field, &[][..]),
+    };
+    let simple = !int.is_empty()
+        && int.len() <= 6
+        && frac.len() <= 3
+        && int.iter().chain(frac).all(u8::is_ascii_digit);
+    if !simple {
+        return num(field);
+    }
+    let digits = |d: &[u8]| d.iter().fold(0u32, |a, &c| a * 10 + u32::from(c - b'0'));
+    let scale = [1.0, 10.0, 100.0, 1000.0][frac.len()];
+    Some((f64::from(digits(int)) + f64::from(digits(frac)) / scale) as f32)
 }
 
 fn utf8<'a>(field: &'a [u8], what: &str) -> Result<&'a str, String> {
@@ -307,7 +417,7 @@ fn read_separated_ratings(
     };
     let parse = |chunk: &[u8], first: u64, out: &mut Vec<IdRating>, skips: &mut Skips| {
         for (line, text) in lines(chunk, first) {
-            match rating_fields(&split_sep(text, sep)) {
+            match rating_row(text, sep) {
                 Ok(r) => out.push(r),
                 Err(problem) => ctx.malformed(skips, line, problem, text)?,
             }
@@ -475,4 +585,47 @@ pub fn read_items_100k(
         }
     }
     Ok(Parsed { rows, skips })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_rating_lines_parse_exactly_and_defer_the_rest() {
+        let r = plain_rating_line(b"12,345,3.5,964982703").expect("plain");
+        assert_eq!(
+            (r.user_id, r.movie_id, r.value, r.time),
+            (12, 345, 3.5, 964_982_703)
+        );
+        assert_eq!(plain_rating_line(b"1,2,4,5").map(|r| r.value), Some(4.0));
+        assert_eq!(
+            plain_rating_line(b"1,2,4.25,5").map(|r| r.value),
+            Some(4.25)
+        );
+        for odd in [
+            &b"1,2,3.5"[..],
+            b"1,2,3.5,",
+            b"1,2,,5",
+            b"-1,2,3,5",
+            b"1,2,NaN,5",
+            b"1,2,3.5,5,6",
+            b" 1,2,3,5",
+            b"1,2,3.,5",
+            b"1234567890,2,3,5",
+        ] {
+            assert_eq!(
+                plain_rating_line(odd),
+                None,
+                "{}",
+                String::from_utf8_lossy(odd)
+            );
+        }
+        // The general path still reads what the fast path defers.
+        assert_eq!(rating_row(b" 1,2,3,5", b",").map(|r| r.user_id), Ok(1));
+        assert!(rating_row(b"1,2,NaN,5", b",").is_ok_and(|r| r.value.is_nan()));
+        assert_eq!(decimal(b"3.5"), Some(3.5));
+        assert_eq!(decimal(b"4"), Some(4.0));
+        assert_eq!(decimal(b"x"), None);
+    }
 }

@@ -339,17 +339,26 @@ fn build_matrix(
             (steps - steps.round()).abs() < 1e-3
         }
     };
-    // Unknown movies become placeholders, in order of first appearance.
+    // Unknown movies become placeholders (in id order).
+    let known = IdTable::new(
+        catalogue
+            .movies
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.id, i as u32)),
+    );
     let mut unknown: Vec<u32> = raw
         .par_iter()
-        .filter(|r| on_scale(r.value) && catalogue.index_of(r.movie_id).is_none())
+        .filter(|r| on_scale(r.value) && known.get(r.movie_id).is_none())
         .map(|r| r.movie_id)
         .collect();
     report.unknown_movie_ratings = unknown.len() as u64;
     unknown.sort_unstable();
     unknown.dedup();
     report.placeholder_movies = unknown.len() as u64;
-    if !unknown.is_empty() {
+    let movies = if unknown.is_empty() {
+        known
+    } else {
         for id in unknown {
             catalogue.movies.push(Movie {
                 id,
@@ -363,14 +372,14 @@ fn build_matrix(
             });
         }
         catalogue.reindex();
-    }
-    let movies = IdTable::new(
-        catalogue
-            .movies
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (m.id, i as u32)),
-    );
+        IdTable::new(
+            catalogue
+                .movies
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (m.id, i as u32)),
+        )
+    };
     let mut user_ids: Vec<u32> = raw
         .par_iter()
         .filter(|r| on_scale(r.value))

@@ -96,7 +96,8 @@ impl RatingMatrix {
     ///
     /// Panics if an index is out of range; callers map ids to indices first.
     pub fn from_ratings(n_users: usize, n_items: usize, ratings: Vec<Rating>) -> (Self, usize) {
-        // Counting sort by user, stable, so "came last" is well defined.
+        // Stable counting sort by user, straight into the CSR arrays. MovieLens files
+        // are grouped by user, so these writes are nearly sequential.
         let mut user_ptr = vec![0usize; n_users + 1];
         for r in &ratings {
             user_ptr[r.user as usize + 1] += 1;
@@ -105,61 +106,41 @@ impl RatingMatrix {
             user_ptr[u + 1] += user_ptr[u];
         }
         let nnz = ratings.len();
-        let mut order: Vec<u32> = vec![0; nnz];
+        let mut items = vec![0u32; nnz];
+        let mut values = vec![0f32; nnz];
+        let mut times = vec![0i64; nnz];
         {
-            let mut next = user_ptr.clone();
-            for (pos, r) in ratings.iter().enumerate() {
+            let mut next = user_ptr[..n_users].to_vec();
+            for r in &ratings {
                 let slot = &mut next[r.user as usize];
-                order[*slot] = pos as u32;
+                items[*slot] = r.item;
+                values[*slot] = r.value;
+                times[*slot] = r.time;
                 *slot += 1;
             }
         }
-        // Within each row: sort by (item, time, arrival) and keep the last of each item.
-        let rows: Vec<Vec<(u32, f32, i64)>> = (0..n_users)
-            .into_par_iter()
-            .map(|u| {
-                let slice = &order[user_ptr[u]..user_ptr[u + 1]];
-                let mut row: Vec<(u32, i64, u32)> = slice
-                    .iter()
-                    .map(|&pos| (ratings[pos as usize].item, ratings[pos as usize].time, pos))
-                    .collect();
-                row.sort_unstable();
-                let mut out: Vec<(u32, f32, i64)> = Vec::with_capacity(row.len());
-                for (k, &(item, time, pos)) in row.iter().enumerate() {
-                    let is_last_of_item = row.get(k + 1).is_none_or(|next| next.0 != item);
-                    if is_last_of_item {
-                        out.push((item, ratings[pos as usize].value, time));
-                    }
-                }
-                out
-            })
-            .collect();
-        drop(order);
         drop(ratings);
-        let kept: usize = rows.iter().map(Vec::len).sum();
-        let duplicates = nnz - kept;
-        let mut user_ptr = Vec::with_capacity(n_users + 1);
-        let mut user_items = Vec::with_capacity(kept);
-        let mut user_values = Vec::with_capacity(kept);
-        let mut user_times = Vec::with_capacity(kept);
-        user_ptr.push(0);
-        for row in rows {
-            for (item, value, time) in row {
-                user_items.push(item);
-                user_values.push(value);
-                user_times.push(time);
-            }
-            user_ptr.push(user_items.len());
+        // Sort each row by (item, time), stably, so the last entry of a run of one item
+        // is the latest (and, on a tie, the last to arrive). Rows already in item order
+        // (the usual case) are left alone.
+        let duplicates: usize = split_rows(&mut items, &user_ptr)
+            .into_par_iter()
+            .zip(split_rows(&mut values, &user_ptr))
+            .zip(split_rows(&mut times, &user_ptr))
+            .map(|((items, values), times)| sort_row(items, values, times))
+            .sum();
+        if duplicates > 0 {
+            compact_duplicates(&mut user_ptr, &mut items, &mut values, &mut times);
         }
         let (item_ptr, item_users, item_values) =
-            transpose(n_users, n_items, &user_ptr, &user_items, &user_values);
+            transpose(n_users, n_items, &user_ptr, &items, &values);
         let matrix = RatingMatrix {
             n_users,
             n_items,
             user_ptr,
-            user_items,
-            user_values,
-            user_times,
+            user_items: items,
+            user_values: values,
+            user_times: times,
             item_ptr,
             item_users,
             item_values,
@@ -312,6 +293,64 @@ pub struct RatingMatrixPartsRef<'a> {
     pub item_ptr: &'a [usize],
     pub item_users: &'a [u32],
     pub item_values: &'a [f32],
+}
+
+/// Splits `data` into the rows delimited by `ptr`.
+fn split_rows<'a, T>(mut data: &'a mut [T], ptr: &[usize]) -> Vec<&'a mut [T]> {
+    let mut rows = Vec::with_capacity(ptr.len().saturating_sub(1));
+    for w in ptr.windows(2) {
+        let (row, rest) = std::mem::take(&mut data).split_at_mut(w[1] - w[0]);
+        rows.push(row);
+        data = rest;
+    }
+    rows
+}
+
+/// Sorts one row by (item, time), stably; returns how many entries repeat an item.
+fn sort_row(items: &mut [u32], values: &mut [f32], times: &mut [i64]) -> usize {
+    if items.windows(2).all(|w| w[0] < w[1]) {
+        return 0;
+    }
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&k| (items[k], times[k]));
+    let sorted: Vec<(u32, f32, i64)> = order
+        .iter()
+        .map(|&k| (items[k], values[k], times[k]))
+        .collect();
+    for (k, (i, v, t)) in sorted.into_iter().enumerate() {
+        items[k] = i;
+        values[k] = v;
+        times[k] = t;
+    }
+    items.windows(2).filter(|w| w[0] == w[1]).count()
+}
+
+/// Keeps the last entry of each run of one item per row (rows are sorted).
+fn compact_duplicates(
+    ptr: &mut [usize],
+    items: &mut Vec<u32>,
+    values: &mut Vec<f32>,
+    times: &mut Vec<i64>,
+) {
+    let mut write = 0;
+    let mut row_start = 0;
+    for u in 0..ptr.len() - 1 {
+        let end = ptr[u + 1];
+        for k in row_start..end {
+            let last_of_item = k + 1 == end || items[k + 1] != items[k];
+            if last_of_item {
+                items[write] = items[k];
+                values[write] = values[k];
+                times[write] = times[k];
+                write += 1;
+            }
+        }
+        row_start = end;
+        ptr[u + 1] = write;
+    }
+    items.truncate(write);
+    values.truncate(write);
+    times.truncate(write);
 }
 
 /// CSR → CSC. Users are visited in order, so each column comes out sorted by user.

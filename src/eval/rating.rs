@@ -93,7 +93,8 @@ pub struct RatingReport {
 }
 
 /// Predicts every test rating with `model` (fitted on `train`), falling back to simple
-/// means where the user or the movie has no training rating. Parallel over users.
+/// means where the user or the movie has no training rating. Parallel over users;
+/// deterministic (sums are taken in user order).
 pub fn evaluate_ratings(model: &dyn Model, train: &RatingMatrix, test: &[Rating]) -> RatingReport {
     let start = Instant::now();
     let means = TrainMeans::new(train);
@@ -138,8 +139,11 @@ pub fn evaluate_ratings(model: &dyn Model, train: &RatingMatrix, test: &[Rating]
             }
             (stats, fb)
         })
-        .reduce(
-            || (ErrorStats::default(), FallbackCounts::default()),
+        .collect::<Vec<_>>()
+        // Summed in user order, so the result does not depend on the thread count.
+        .into_iter()
+        .fold(
+            (ErrorStats::default(), FallbackCounts::default()),
             |a, b| (a.0.merge(b.0), a.1.merge(b.1)),
         );
     RatingReport {

@@ -1,13 +1,13 @@
 //! `--algo` names → fitted models.
 
 use crate::data::RatingMatrix;
-use crate::models::{als, svd, Model, Progress};
+use crate::models::{als, baseline, item_knn, popular, svd, user_knn, Model, Progress};
 
 /// Every algorithm name `--algo` accepts, in display order.
 pub const ALGORITHMS: &[&str] = &["popular", "baseline", "item-knn", "user-knn", "svd", "als"];
 
 /// The algorithms wired into [`fit_by_name`] in this build.
-pub const AVAILABLE: &[&str] = &["svd", "als"];
+pub const AVAILABLE: &[&str] = ALGORITHMS;
 
 /// Why a model could not be fitted by name.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -54,6 +54,26 @@ pub fn fit_by_name(
 ) -> Result<Box<dyn Model>, RegistryError> {
     check_name(name)?;
     let model: Box<dyn Model> = match name {
+        "popular" => Box::new(popular::Popular::fit(
+            train,
+            &popular::PopularConfig::default(),
+            progress,
+        )),
+        "baseline" => Box::new(baseline::Baseline::fit(
+            train,
+            &baseline::BaselineConfig::default(),
+            progress,
+        )),
+        "item-knn" => Box::new(item_knn::ItemKnn::fit(
+            train,
+            &item_knn::ItemKnnConfig::default(),
+            progress,
+        )),
+        "user-knn" => Box::new(user_knn::UserKnn::fit(
+            train,
+            &user_knn::UserKnnConfig::default(),
+            progress,
+        )),
         "svd" => {
             let mut config = svd::SvdConfig {
                 seed,

@@ -50,6 +50,9 @@ pub struct TopNReport {
     pub users_without_train: usize,
     /// Movies with at least one training rating (the candidate pool and coverage base).
     pub catalogue_size: usize,
+    /// Relevant test movies (of evaluated users) with no training rating: they count in
+    /// recall and NDCG but can never be recommended.
+    pub relevant_not_in_train: usize,
     pub precision: f64,
     pub recall: f64,
     pub ndcg: f64,
@@ -74,6 +77,17 @@ pub fn group_by_user(test: &[Rating]) -> Vec<(u32, Vec<(u32, f32)>)> {
     out
 }
 
+/// One evaluated user.
+struct UserOutcome {
+    metrics: UserTopN,
+    /// The recommended list.
+    list: Vec<u32>,
+    /// No training rating.
+    cold: bool,
+    /// Relevant test movies absent from train.
+    unreachable: usize,
+}
+
 /// Runs the top-N protocol: `model` must have been fitted on `train`; `test` holds the
 /// held-out ratings (dense indices of the same id space as `train`).
 pub fn evaluate_top_n(
@@ -90,8 +104,7 @@ pub fn evaluate_top_n(
         .collect();
     let catalogue_size = in_train.iter().filter(|&&b| b).count();
 
-    // Per user: None if skipped, else (metrics, list, had no train ratings).
-    let results: Vec<Option<(UserTopN, Vec<u32>, bool)>> = by_user
+    let results: Vec<Option<UserOutcome>> = by_user
         .par_iter()
         .map(|(user, items)| {
             let relevant: HashSet<u32> = items
@@ -113,20 +126,35 @@ pub fn evaluate_top_n(
                 allow: Some(&allow),
                 exclude: &[],
             };
-            let user_model = model.for_user(Who::Known(u));
+            // A user outside the training matrix is ranked as an empty new profile.
+            let who = if u < train.n_users() {
+                Who::Known(u)
+            } else {
+                Who::New(&[])
+            };
+            let user_model = model.for_user(who);
             let list: Vec<u32> = top_n(user_model.as_ref(), n_items, config.k, &filter, 0)
                 .into_iter()
                 .map(|r| r.item)
                 .collect();
-            Some((UserTopN::score(&list, &relevant, config.k), list, cold))
+            let unreachable = relevant
+                .iter()
+                .filter(|&&i| !in_train.get(i as usize).copied().unwrap_or(false))
+                .count();
+            Some(UserOutcome {
+                metrics: UserTopN::score(&list, &relevant, config.k),
+                list,
+                cold,
+                unreachable,
+            })
         })
         .collect();
 
-    let scored: Vec<&(UserTopN, Vec<u32>, bool)> = results.iter().flatten().collect();
-    let per_user: Vec<UserTopN> = scored.iter().map(|s| s.0).collect();
+    let scored: Vec<&UserOutcome> = results.iter().flatten().collect();
+    let per_user: Vec<UserTopN> = scored.iter().map(|s| s.metrics).collect();
     let mean = mean_top_n(&per_user);
     let cov = coverage(
-        scored.iter().map(|s| s.1.as_slice()),
+        scored.iter().map(|s| s.list.as_slice()),
         config.k,
         catalogue_size,
     );
@@ -136,8 +164,9 @@ pub fn evaluate_top_n(
         test_users: by_user.len(),
         users_evaluated: scored.len(),
         users_skipped_no_relevant: by_user.len() - scored.len(),
-        users_without_train: scored.iter().filter(|s| s.2).count(),
+        users_without_train: scored.iter().filter(|s| s.cold).count(),
         catalogue_size,
+        relevant_not_in_train: scored.iter().map(|s| s.unreachable).sum(),
         precision: mean.precision,
         recall: mean.recall,
         ndcg: mean.ndcg,
@@ -231,6 +260,7 @@ mod tests {
         assert_eq!(rep.users_evaluated, 2);
         assert_eq!(rep.users_skipped_no_relevant, 1);
         assert_eq!(rep.catalogue_size, 5);
+        assert_eq!(rep.relevant_not_in_train, 1);
         let close = |a: f64, b: f64| assert!((a - b).abs() < 1e-12, "{a} != {b}");
         close(rep.precision, (0.5 + 0.5) / 2.0);
         close(rep.recall, (0.5 + 1.0) / 2.0);
@@ -240,5 +270,30 @@ mod tests {
         close(rep.ndcg, (ndcg0 + 1.0) / 2.0);
         // Lists [1,3] and [0,1] → {0,1,3} of 5 train items.
         close(rep.coverage, 3.0 / 5.0);
+    }
+
+    #[test]
+    fn users_without_training_ratings_are_ranked_and_counted() {
+        let (train, _) = RatingMatrix::from_ratings(2, 4, vec![r(0, 0, 4.0), r(0, 1, 4.0)]);
+        let model = LowestFirst {
+            train: train.clone(),
+        };
+        // User 1 is in the matrix with no ratings; user 5 is outside it.
+        let test = vec![r(1, 0, 5.0), r(5, 1, 5.0), r(5, 3, 4.5)];
+        let rep = evaluate_top_n(
+            &model,
+            &train,
+            &test,
+            &TopNConfig {
+                k: 1,
+                relevance_threshold: 4.0,
+            },
+        );
+        assert_eq!(rep.users_evaluated, 2);
+        assert_eq!(rep.users_without_train, 2);
+        // Both get [0]: user 1 hits, user 5 (relevant {1, 3}; 3 is not in train) misses.
+        assert_eq!(rep.relevant_not_in_train, 1);
+        assert!((rep.hit_rate - 0.5).abs() < 1e-12);
+        assert!((rep.coverage - 0.5).abs() < 1e-12);
     }
 }

@@ -11,7 +11,10 @@ use super::similarity::{clean_profile, clip, clip_range, UserRows};
 use super::{Model, Progress, UserModel, Who};
 use crate::data::{RatingMatrix, RatingScale};
 
-/// Settings of [`Baseline::fit`]. Defaults are Surprise's.
+/// Settings of [`Baseline::fit`]. Surprise's defaults are `reg_items = 10`,
+/// `reg_users = 15` ([`BaselineConfig::surprise`]); ours are lighter, chosen on an
+/// 80/20 split of the training part of fold 0 of a 5-fold CV of ml-latest-small
+/// (RMSE 0.8646 against 0.8746 with Surprise's values on that split).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BaselineConfig {
     /// Regularisation of movie biases (λ₂ in Koren 2008).
@@ -27,10 +30,21 @@ pub struct BaselineConfig {
 impl Default for BaselineConfig {
     fn default() -> Self {
         BaselineConfig {
-            reg_items: 10.0,
-            reg_users: 15.0,
+            reg_items: 3.0,
+            reg_users: 5.0,
             epochs: 10,
             scale: None,
+        }
+    }
+}
+
+impl BaselineConfig {
+    /// Surprise's `BaselineOnly` settings (ALS, reg_i = 10, reg_u = 15, 10 sweeps).
+    pub fn surprise() -> Self {
+        BaselineConfig {
+            reg_items: 10.0,
+            reg_users: 15.0,
+            ..BaselineConfig::default()
         }
     }
 }

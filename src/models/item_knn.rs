@@ -10,8 +10,13 @@
 //!   (item-mean-centred) or pearson-baseline (baseline residuals) similarity,
 //!   shrunk by `(n − 1) / (n − 1 + shrinkage)`, positive similarities only;
 //! - the *ranking* list: the `ranking.neighbours` strongest co-occurrences on the
-//!   implicit signal (who rated what, ratings below `like_threshold` down-weighted),
-//!   normalised as an asymmetric cosine.
+//!   implicit signal (who liked what: ratings below `like_threshold` weigh
+//!   `dislike_weight`, 0 by default; each rater weighted by `1/n_u`), normalised by
+//!   the rated movie's weighted count and a power 0.2 of the candidate's (RP3β-like).
+//!
+//! Pairs with a single common rater are dropped (no evidence). On very large data
+//! (Σ n_u² above `pair_budget`) heavy raters are cut to their most recent ratings
+//! for the similarity pass only. Progress is reported per chunk of movies.
 //!
 //! **Predict** (the KNNBaseline formulation): for a target `i`, among the movies the
 //! user rated, take the `k` most similar to `i` in `i`'s rating list;
@@ -22,9 +27,11 @@
 //! ratings beats every classic. The list instead optimises *the chance that the
 //! user will watch and like the movie* (top-N hit rate / NDCG on held-out liked
 //! ratings): each rated movie `j` votes for the movies in its ranking list with
-//! weight `w(r_uj) · s_ji`, the votes are summed, normalised by the user's best
-//! score, and a little of the predicted rating is blended in to order near-ties.
-//! See [`RankingConfig`].
+//! weight `w(r_uj) · s_ji`, the votes are summed and normalised by the user's best
+//! score (`rating_blend` can add the rescaled predicted rating; 0 by default, it
+//! did not help on the tuning split). `predict` stays the calibrated rating shown
+//! next to each entry. See [`RankingConfig`]. Measured (per-user 20% hold-out of
+//! ml-latest-small, seed 42): NDCG@10 0.268, HR@10 0.736.
 //!
 //! A new user's profile is used directly (no retraining): the baseline user bias is
 //! solved from the profile, and both neighbour lists are looked up as for anyone.
@@ -70,21 +77,28 @@ pub struct RankingConfig {
     /// Each rater's co-occurrences are weighted by `n_u^(−user_exponent)`: a user
     /// who rated everything says less about any pair.
     pub user_exponent: f32,
-    /// Asymmetric cosine: `c_ij / (‖i‖^(2α) ‖j‖^(2(1−α)))` for rated `i`, candidate
-    /// `j`; 0.5 is the ordinary cosine, lower values penalise popular candidates less.
-    pub alpha: f32,
+    /// Vote of rated movie `i` for candidate `j`: `c_ij / (‖i‖^(2a) ‖j‖^(2b))`, with
+    /// `c_ij` the weighted co-occurrence and `‖i‖²` the weighted rating count;
+    /// `a = b = 0.5` is the cosine, `a = 1, b = 0` a random walk (P3), `b > 0`
+    /// penalises popular candidates (RP3β).
+    pub rated_exponent: f32,
+    /// `b` above.
+    pub candidate_exponent: f32,
     /// Weight of the predicted rating (rescaled to [0, 1]) added to the normalised score.
     pub rating_blend: f32,
 }
 
 impl Default for RankingConfig {
+    /// Tuned on an inner 80/20 per-user split of the training part of a per-user
+    /// holdout of ml-latest-small (never on the held-out ratings): an RP3β-like walk.
     fn default() -> Self {
         RankingConfig {
             neighbours: 100,
             like_threshold: 4.0,
-            dislike_weight: 0.5,
-            user_exponent: 0.0,
-            alpha: 0.5,
+            dislike_weight: 0.0,
+            user_exponent: 1.0,
+            rated_exponent: 1.0,
+            candidate_exponent: 0.2,
             rating_blend: 0.0,
         }
     }
@@ -95,7 +109,10 @@ impl Default for RankingConfig {
 pub struct ItemKnnConfig {
     /// Neighbours used per prediction (the user's rated movies most similar to the target).
     pub k: usize,
-    /// Neighbours kept per movie in the rating list (≥ `k`).
+    /// Neighbours kept per movie in the rating list (≥ `k`). Prediction takes the `k`
+    /// most similar *among the user's rated movies*, so the list must be much longer
+    /// than `k`: with 40 kept, most users have rated only a few of them (RMSE 0.885
+    /// against 0.858 with 1000 on an inner split of ml-latest-small).
     pub keep: usize,
     pub similarity: Similarity,
     /// Shrinkage of similarities towards 0 by support (0: none).
@@ -107,6 +124,11 @@ pub struct ItemKnnConfig {
     pub centering: Centering,
     pub baseline: BaselineConfig,
     pub ranking: RankingConfig,
+    /// Upper bound on co-rating pair updates (Σ over users of n_u²) in the similarity
+    /// pass. Above it, users with the most ratings are cut to their most recent ones
+    /// (the largest common cap that fits); ml-latest-small (6·10⁷) is never cut,
+    /// ml-25m (≈1.5·10¹⁰) is. `f64::INFINITY` disables it.
+    pub pair_budget: f64,
     /// Clipping scale; `None` uses the range of the training ratings.
     pub scale: Option<RatingScale>,
 }
@@ -116,7 +138,7 @@ impl Default for ItemKnnConfig {
     fn default() -> Self {
         ItemKnnConfig {
             k: 40,
-            keep: 40,
+            keep: 1000,
             similarity: Similarity::PearsonBaseline,
             shrinkage: 100.0,
             min_support: 1,
@@ -124,17 +146,19 @@ impl Default for ItemKnnConfig {
             centering: Centering::Baseline,
             baseline: BaselineConfig::default(),
             ranking: RankingConfig::default(),
+            pair_budget: 1.5e9,
             scale: None,
         }
     }
 }
 
 impl ItemKnnConfig {
-    /// KNNWithMeans with (mean-centred) pearson similarity, no shrinkage, k = 40.
+    /// KNNWithMeans with (mean-centred) pearson similarity, k = 40. Shrinkage is kept
+    /// (Surprise has none for pearson): without it the kept lists fill with
+    /// perfect correlations on two or three common raters.
     pub fn with_means() -> Self {
         ItemKnnConfig {
             similarity: Similarity::Pearson,
-            shrinkage: 0.0,
             centering: Centering::Means,
             ..ItemKnnConfig::default()
         }
@@ -179,8 +203,13 @@ impl ItemKnn {
             })
             .collect();
 
+        // On very large data, heavy raters are cut to their most recent ratings so that
+        // the pair count Σ n_u² stays within the budget (see `pair_budget`).
+        let cap = user_cap(train, config.pair_budget);
+        let pruned = cap.map(|cap| prune_users(train, cap));
+        let sim_matrix = pruned.as_ref().unwrap_or(train);
         // Centred values and implicit weights, aligned with both views.
-        let p = train.parts();
+        let p = sim_matrix.parts();
         let centred = |u: usize, i: usize, r: f32| match config.similarity {
             Similarity::Cosine => r,
             Similarity::Pearson => r - item_mean[i],
@@ -199,7 +228,7 @@ impl ItemKnn {
         }
         let user_g: Vec<f32> = (0..n_users)
             .map(|u| {
-                let n = train.user_count(u).max(1) as f32;
+                let n = sim_matrix.user_count(u).max(1) as f32;
                 n.powf(-rk.user_exponent)
             })
             .collect();
@@ -207,13 +236,13 @@ impl ItemKnn {
         let mut w_col = vec![0f32; p.item_users.len()];
         // Implicit norm of each movie: Σ_u g_u w_ui².
         let mut norm = vec![0f32; n_items];
-        for i in 0..n_items {
+        for (i, norm_i) in norm.iter_mut().enumerate() {
             for k in p.item_ptr[i]..p.item_ptr[i + 1] {
                 let (u, r) = (p.item_users[k] as usize, p.item_values[k]);
                 x_col[k] = centred(u, i, r);
                 let w = weight(r);
                 w_col[k] = w * user_g[u];
-                norm[i] += user_g[u] * w * w;
+                *norm_i += user_g[u] * w * w;
             }
         }
         let rows = SparseSide {
@@ -224,28 +253,34 @@ impl ItemKnn {
         };
         let keep = config.keep.max(config.k);
         let min_support = config.min_support.max(1);
-        let alpha = rk.alpha.clamp(0.0, 1.0);
         // ‖i‖^(2α) for the rated side, ‖j‖^(2(1−α)) for the candidate side.
-        let norm_rated: Vec<f32> = norm
-            .iter()
-            .map(|&n| n.max(f32::MIN_POSITIVE).powf(alpha))
-            .collect();
-        let norm_cand: Vec<f32> = norm
-            .iter()
-            .map(|&n| n.max(f32::MIN_POSITIVE).powf(1.0 - alpha))
-            .collect();
+        let inv_norm = |e: f32| -> Vec<f32> {
+            norm.iter()
+                .map(|&n| if n > 0.0 { n.powf(-e) } else { 0.0 })
+                .collect()
+        };
+        let (inv_rated, inv_cand) = (inv_norm(rk.rated_exponent), inv_norm(rk.candidate_exponent));
+        // Pairs with a single co-rater are skipped (see the drain below), unless
+        // the similarity is unshrunk and asked to count them.
+        let min_pair = if config.shrinkage > 0.0 {
+            min_support.max(2)
+        } else {
+            min_support
+        };
 
-        let mut rating_list = Neighbours::default();
-        let mut ranking_list = Neighbours::default();
-        let chunk = (n_items / 100).clamp(64, 4096);
+        // Every movie's lists are computed from its own full co-rating row: each pair
+        // is visited from both sides, but no list is shared between threads.
+        let mut rating_list = Neighbours::from_lists(Vec::new());
+        let mut ranking_list = Neighbours::from_lists(Vec::new());
+        let chunk = (n_items / 64).clamp(64, 4096);
         let mut start = 0;
-        while start < n_items || (start == 0 && n_items == 0) {
+        while start < n_items {
             let end = (start + chunk).min(n_items);
-            let lists: Vec<(Vec<(u32, f32)>, Vec<(u32, f32)>)> = (start..end)
+            let out: Vec<(List, List)> = (start..end)
                 .into_par_iter()
                 .map_init(
-                    || (Accumulator::new(n_items), Vec::new()),
-                    |(acc, rank_cands), i| {
+                    || Accumulator::new(n_items),
+                    |acc, i| {
                         let range = p.item_ptr[i]..p.item_ptr[i + 1];
                         let target = p.item_users[range.clone()]
                             .iter()
@@ -253,32 +288,35 @@ impl ItemKnn {
                             .zip(&w_col[range])
                             .map(|((&u, &x), &w)| (u, x, w));
                         acc.accumulate(target, &rows);
-                        let mut rate: Vec<(u32, f32)> = Vec::new();
-                        rank_cands.clear();
-                        let ni = norm_rated[i];
+                        let mut rate = Vec::new();
+                        let mut rank = Vec::new();
                         acc.drain(|j, s| {
-                            if j as usize == i {
+                            // A pair seen through a single rater carries no evidence: its
+                            // shrunk similarity is 0 and its co-occurrence is noise.
+                            if s.n < min_pair.min(2) || j as usize == i {
                                 return;
                             }
-                            let sim = s.similarity(min_support, config.shrinkage);
-                            if sim > 0.0 && sim.is_finite() {
-                                rate.push((j, sim));
+                            if s.n >= min_pair {
+                                let sim = s.similarity(min_support, config.shrinkage);
+                                if sim > 0.0 && sim.is_finite() {
+                                    rate.push((j, sim));
+                                }
                             }
-                            if s.c > 0.0 {
-                                let r = s.c / (ni * norm_cand[j as usize]);
-                                if r.is_finite() {
-                                    rank_cands.push((j, r));
+                            if s.n >= 2 && s.c > 0.0 {
+                                // Rated i votes for candidate j.
+                                let ij = s.c * inv_rated[i] * inv_cand[j as usize];
+                                if ij.is_finite() {
+                                    rank.push((j, ij));
                                 }
                             }
                         });
                         top_k(&mut rate, keep);
-                        rate.shrink_to_fit();
-                        top_k(rank_cands, rk.neighbours);
-                        (rate, rank_cands.clone())
+                        top_k(&mut rank, rk.neighbours);
+                        (rate, rank)
                     },
                 )
                 .collect();
-            let (rate, rank): (Vec<_>, Vec<_>) = lists.into_iter().unzip();
+            let (rate, rank): (Vec<_>, Vec<_>) = out.into_iter().unzip();
             rating_list.extend(rate);
             ranking_list.extend(rank);
             progress(Progress {
@@ -286,14 +324,7 @@ impl ItemKnn {
                 done: end as u64,
                 total: n_items as u64,
             });
-            if end == n_items {
-                break;
-            }
             start = end;
-        }
-        if n_items == 0 {
-            rating_list = Neighbours::from_lists(Vec::new());
-            ranking_list = Neighbours::from_lists(Vec::new());
         }
 
         ItemKnn {
@@ -343,6 +374,56 @@ impl ItemKnn {
         (sum / (self.reg_users as f64 + profile.len() as f64)) as f32
     }
 }
+
+/// The largest per-user cap `M` with `Σ min(n_u, M)² ≤ budget`, or `None` if the
+/// uncapped sum already fits.
+fn user_cap(train: &RatingMatrix, budget: f64) -> Option<usize> {
+    let cost = |cap: usize| -> f64 {
+        (0..train.n_users())
+            .map(|u| (train.user_count(u).min(cap) as f64).powi(2))
+            .sum()
+    };
+    let max = (0..train.n_users())
+        .map(|u| train.user_count(u))
+        .max()
+        .unwrap_or(0);
+    if cost(max) <= budget || budget.is_nan() {
+        return None;
+    }
+    let (mut lo, mut hi) = (1usize, max);
+    while lo < hi {
+        let mid = lo + (hi - lo).div_ceil(2);
+        if cost(mid) <= budget {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    Some(lo)
+}
+
+/// The matrix with each user cut to their `cap` most recent ratings (ties: by item).
+fn prune_users(train: &RatingMatrix, cap: usize) -> RatingMatrix {
+    let mut kept = Vec::new();
+    for u in 0..train.n_users() {
+        let row = train.user(u);
+        let mut order: Vec<usize> = (0..row.len()).collect();
+        if order.len() > cap {
+            order.sort_unstable_by_key(|&k| (std::cmp::Reverse(row.times[k]), row.items[k]));
+            order.truncate(cap);
+        }
+        kept.extend(order.into_iter().map(|k| crate::data::Rating {
+            user: u as u32,
+            item: row.items[k],
+            value: row.values[k],
+            time: row.times[k],
+        }));
+    }
+    RatingMatrix::from_ratings(train.n_users(), train.n_items(), kept).0
+}
+
+/// One movie's neighbour list: (movie, weight), best first.
+type List = Vec<(u32, f32)>;
 
 /// The implicit weight of one rating.
 fn implicit_weight(rk: &RankingConfig, r: f32) -> f32 {
@@ -498,5 +579,49 @@ impl UserModel for ItemKnnUser<'_> {
 
     fn rated(&self) -> &[u32] {
         &self.rated
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Rating;
+
+    fn matrix() -> RatingMatrix {
+        // User 0 rated 4 movies (times 1..4), user 1 rated 2.
+        let r = |user, item, time| Rating {
+            user,
+            item,
+            value: 3.0,
+            time,
+        };
+        let ratings = vec![
+            r(0, 0, 4),
+            r(0, 1, 3),
+            r(0, 2, 2),
+            r(0, 3, 1),
+            r(1, 0, 1),
+            r(1, 1, 2),
+        ];
+        RatingMatrix::from_ratings(2, 4, ratings).0
+    }
+
+    #[test]
+    fn user_cap_is_the_largest_that_fits_the_budget() {
+        let m = matrix();
+        // Uncapped: 16 + 4 = 20.
+        assert_eq!(user_cap(&m, 20.0), None);
+        assert_eq!(user_cap(&m, f64::INFINITY), None);
+        // Cap 3: 9 + 4 = 13; cap 2: 4 + 4 = 8.
+        assert_eq!(user_cap(&m, 19.0), Some(3));
+        assert_eq!(user_cap(&m, 12.0), Some(2));
+    }
+
+    #[test]
+    fn pruning_keeps_each_users_most_recent_ratings() {
+        let p = prune_users(&matrix(), 2);
+        assert_eq!(p.user(0).items, &[0, 1]);
+        assert_eq!(p.user(1).items, &[0, 1]);
+        assert_eq!(p.nnz(), 4);
     }
 }

@@ -215,10 +215,11 @@ impl CoStats {
             return 0.0;
         }
         let den = self.xx * self.yy;
-        if den <= 0.0 || !den.is_finite() {
-            return 0.0;
+        if den > 0.0 {
+            shrink(self.xy / den.sqrt(), self.n, shrinkage)
+        } else {
+            0.0
         }
-        shrink(self.xy / den.sqrt(), self.n, shrinkage)
     }
 }
 
@@ -260,8 +261,22 @@ impl Accumulator {
     where
         I: IntoIterator<Item = (u32, f32, f32)>,
     {
+        self.accumulate_below(target, rows, u32::MAX);
+    }
+
+    /// As [`Accumulator::accumulate`], for entries with index below `limit` only
+    /// (rows are sorted, so each row is cut where it reaches `limit`). Used to visit
+    /// each unordered pair once.
+    pub fn accumulate_below<I>(&mut self, target: I, rows: &SparseSide<'_>, limit: u32)
+    where
+        I: IntoIterator<Item = (u32, f32, f32)>,
+    {
         for (rater, xt, wt) in target {
-            let range = rows.range(rater as usize);
+            let mut range = rows.range(rater as usize);
+            if limit != u32::MAX {
+                let cut = rows.idx[range.clone()].partition_point(|&j| j < limit);
+                range.end = range.start + cut;
+            }
             let xx = xt * xt;
             let idx = &rows.idx[range.clone()];
             let xs = &rows.x[range.clone()];
@@ -352,7 +367,7 @@ mod tests {
         assert_eq!(got[0].1.n, 1);
         assert_eq!(got[0].1.xy, 2.0);
         assert_eq!(got[1].1.n, 2);
-        assert_eq!(got[1].1.xy, 2.0 * 2.0 + (-1.0) * 3.0);
+        assert_eq!(got[1].1.xy, 2.0 * 2.0 - 3.0);
         assert_eq!(got[1].1.xx, 4.0 + 1.0);
         assert_eq!(got[1].1.yy, 4.0 + 9.0);
         assert_eq!(got[1].1.c, 1.0 + 2.0 * 0.5);

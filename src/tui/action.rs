@@ -1,0 +1,30 @@
+//! Actions: what key presses, mouse events and background work turn into. Events are
+//! mapped to actions, actions go through the app's channel, and `App::update` applies them.
+
+use super::keymap::Command;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// A key press, mapped when it is processed (so keys typed right after `/` go to
+    /// the search box even when they arrive in the same batch).
+    Key(ratatui::crossterm::event::KeyEvent),
+    /// A keymap command.
+    Cmd(Command),
+    /// Text typed into the search box.
+    Input(char),
+    InputBackspace,
+    /// Leave the search box for the results.
+    InputDone,
+    /// Open a movie's details.
+    OpenMovie(u32),
+    Click {
+        x: u16,
+        y: u16,
+    },
+    Scroll {
+        x: u16,
+        y: u16,
+        down: bool,
+    },
+    Resize,
+}

@@ -1,0 +1,97 @@
+//! Your ratings (sortable, editable, removable) and your watchlist.
+
+use ratatui::layout::Rect;
+use ratatui::Frame;
+
+use super::{title, Columns, Ctx, MovieTable};
+use crate::engine::Engine;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    Date,
+    Rating,
+    Title,
+}
+
+impl Sort {
+    pub fn next(self) -> Sort {
+        match self {
+            Sort::Date => Sort::Rating,
+            Sort::Rating => Sort::Title,
+            Sort::Title => Sort::Date,
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Sort::Date => "newest first",
+            Sort::Rating => "highest first",
+            Sort::Title => "by title",
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct RatingsView {
+    pub sort: Sort,
+    pub table: MovieTable,
+}
+
+impl RatingsView {
+    pub fn refresh(&mut self, e: &Engine) {
+        let cat = &e.dataset().catalogue;
+        let mut rows: Vec<(u32, f32, i64, String)> = e
+            .profile()
+            .ratings
+            .iter()
+            .filter_map(|(&id, r)| {
+                cat.index_of(id)
+                    .map(|i| (i, r.stars, r.time, cat.movie(i).title.to_lowercase()))
+            })
+            .collect();
+        match self.sort {
+            Sort::Date => rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0))),
+            Sort::Rating => rows.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.3.cmp(&b.3))),
+            Sort::Title => rows.sort_by(|a, b| a.3.cmp(&b.3).then(a.0.cmp(&b.0))),
+        }
+        self.table
+            .set_items(rows.into_iter().map(|r| r.0).collect());
+    }
+
+    pub fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &Ctx) {
+        let n = self.table.items.len();
+        let missing = ctx.engine.missing_movies().len();
+        let mut label = format!("My ratings: {n}, {}", self.sort.label());
+        if missing > 0 {
+            label.push_str(&format!(" ({missing} movies not in this dataset)"));
+        }
+        self.table
+            .draw(f, area, ctx, title(&label, ctx.theme), true, Columns::Full);
+    }
+}
+
+#[derive(Default)]
+pub struct WatchlistView {
+    pub table: MovieTable,
+}
+
+impl WatchlistView {
+    pub fn refresh(&mut self, e: &Engine) {
+        let cat = &e.dataset().catalogue;
+        let mut rows: Vec<(i64, u32)> = e
+            .profile()
+            .watchlist
+            .iter()
+            .filter_map(|(&id, m)| cat.index_of(id).map(|i| (m.time, i)))
+            .collect();
+        rows.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        self.table
+            .set_items(rows.into_iter().map(|r| r.1).collect());
+    }
+
+    pub fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &Ctx) {
+        let label = format!("Watchlist: {} (w adds / removes)", self.table.items.len());
+        self.table
+            .draw(f, area, ctx, title(&label, ctx.theme), true, Columns::Full);
+    }
+}
