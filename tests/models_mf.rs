@@ -11,7 +11,8 @@ use reel::models::svd::{append_user, RankingConfig, SvdConfig, SvdModel};
 use reel::models::{top_n, Model, TopNFilter, Who};
 
 /// Solves `a x = b` (n × n, row-major) by Gaussian elimination with partial
-/// pivoting, in f64 — deliberately independent of nalgebra.
+/// pivoting, in f64 — deliberately independent of nalgebra (index loops read clearest).
+#[allow(clippy::needless_range_loop)]
 fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
     let n = b.len();
     for col in 0..n {
@@ -108,8 +109,8 @@ fn explicit_fold_in_equals_an_independent_least_squares_solve() {
         }
     }
     a[0][0] += cfg.fold_in_reg_bias as f64 * n;
-    for d in 1..=k {
-        a[d][d] += cfg.fold_in_reg as f64 * n;
+    for (d, row) in a.iter_mut().enumerate().skip(1) {
+        row[d] += cfg.fold_in_reg as f64 * n;
     }
     let x = solve(a, rhs);
     assert!(
