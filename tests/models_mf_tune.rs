@@ -369,3 +369,47 @@ fn official() {
         );
     }
 }
+
+/// Information for a later blend (not a model here): 5-fold RMSE of the mean
+/// of the SVD and ALS predictions, next to each alone.
+#[test]
+#[ignore]
+fn blend_probe() {
+    use reel::models::UserModel;
+    let (nu, ni, all) = load_ratings();
+    let folds = k_fold(nu, ni, &all, 5, 2024);
+    let (mut s, mut a, mut b, mut n) = (0.0f64, 0.0f64, 0.0f64, 0usize);
+    for (train, test) in &folds {
+        let svd = SvdModel::fit(
+            train,
+            &SvdConfig {
+                ranking: None,
+                ..SvdConfig::default()
+            },
+            &mut |_| {},
+        );
+        let als = AlsModel::fit(
+            train,
+            &AlsConfig {
+                ranking: None,
+                ..AlsConfig::default()
+            },
+            &mut |_| {},
+        );
+        for r in test {
+            let who = reel::models::Who::Known(r.user as usize);
+            let (ps, pa) = (svd.user(who).predict(r.item), als.user(who).predict(r.item));
+            s += ((ps - r.value) as f64).powi(2);
+            a += ((pa - r.value) as f64).powi(2);
+            b += (((ps + pa) / 2.0 - r.value) as f64).powi(2);
+            n += 1;
+        }
+    }
+    let f = |x: f64| (x / n as f64).sqrt();
+    println!(
+        "5-fold rmse: svd {:.4}, als {:.4}, mean of both {:.4}",
+        f(s),
+        f(a),
+        f(b)
+    );
+}
