@@ -36,9 +36,9 @@ impl Default for AlsConfig {
     fn default() -> Self {
         AlsConfig {
             factors: 32,
-            iterations: 15,
-            reg: 0.1,
-            reg_bias: 0.02,
+            iterations: 10,
+            reg: 0.15,
+            reg_bias: 0.2,
             init_std: 0.1,
             seed: 42,
             ranking: Some(RankingConfig::default()),
@@ -119,7 +119,7 @@ fn fit_als(
     let mu = train.global_mean() as f32;
     let (min, max) = rating_range(train, mu);
     let mut users = Factors::zeros(n_users, k);
-    let mut items = Factors::normal(n_items, k, config.init_std, &mut rng);
+    let mut items = Factors::uniform(n_items, k, config.init_std, &mut rng);
     let mut user_bias = vec![0f32; n_users];
     let mut item_bias = vec![0f32; n_items];
     for i in 0..n_items {

@@ -39,6 +39,16 @@ impl Factors {
         Factors { rows, k, data }
     }
 
+    /// Entries drawn uniformly from `[−√3·std, √3·std]` (standard deviation
+    /// `std`; much cheaper than normal draws), deterministic for the generator state.
+    pub fn uniform(rows: usize, k: usize, std: f32, rng: &mut fastrand::Rng) -> Self {
+        let half = 3f32.sqrt() * std;
+        let data = (0..rows * k)
+            .map(|_| (rng.f32() * 2.0 - 1.0) * half)
+            .collect();
+        Factors { rows, k, data }
+    }
+
     pub fn rows(&self) -> usize {
         self.rows
     }
@@ -90,17 +100,19 @@ fn normal_pair(rng: &mut fastrand::Rng) -> (f32, f32) {
 }
 
 /// Dot product with eight independent accumulators (vectorises well).
-#[inline]
+#[inline(always)]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0f32; 8];
-    let ca = a.chunks_exact(8);
-    let cb = b.chunks_exact(8);
+    let ca = a[..n].chunks_exact(8);
+    let cb = b[..n].chunks_exact(8);
     let (ra, rb) = (ca.remainder(), cb.remainder());
+    let mut acc = [0f32; 8];
     for (x, y) in ca.zip(cb) {
-        for l in 0..8 {
-            acc[l] += x[l] * y[l];
+        // Always 8 long; as arrays, the lanes map onto one vector register.
+        if let (Ok(x), Ok(y)) = (<&[f32; 8]>::try_from(x), <&[f32; 8]>::try_from(y)) {
+            for l in 0..8 {
+                acc[l] += x[l] * y[l];
+            }
         }
     }
     let mut s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
@@ -208,8 +220,9 @@ impl BiasedMf {
             }
             t[row] = (r - self.mu - self.item_bias[i]) as f64;
         }
-        let mut gram = a.tr_mul(&a);
-        let rhs = a.tr_mul(&t);
+        let at = a.transpose();
+        let mut gram = &at * &a;
+        let rhs = &at * &t;
         gram[(0, 0)] += (reg_bias as f64) * n as f64;
         for c in 1..d {
             gram[(c, c)] += (reg as f64) * n as f64;
@@ -407,6 +420,14 @@ mod tests {
         let var: f32 = a.as_slice().iter().map(|x| x * x).sum::<f32>() / 1000.0;
         assert!(mean.abs() < 0.02, "{mean}");
         assert!((var.sqrt() - 0.1).abs() < 0.02, "{var}");
+        let u = Factors::uniform(100, 10, 0.1, &mut fastrand::Rng::with_seed(3));
+        assert_eq!(
+            u,
+            Factors::uniform(100, 10, 0.1, &mut fastrand::Rng::with_seed(3))
+        );
+        let var: f32 = u.as_slice().iter().map(|x| x * x).sum::<f32>() / 1000.0;
+        assert!((var.sqrt() - 0.1).abs() < 0.01, "{var}");
+        assert!(u.as_slice().iter().all(|x| x.abs() <= 0.1 * 3f32.sqrt()));
     }
 
     #[test]

@@ -102,8 +102,8 @@ impl ImplicitMf {
         let k = config.factors.max(1);
         let (n_users, n_items) = (train.n_users(), train.n_items());
         let mut rng = fastrand::Rng::with_seed(config.seed);
-        let mut users = Factors::normal(n_users, k, config.init_std, &mut rng);
-        let mut items = Factors::normal(n_items, k, config.init_std, &mut rng);
+        let mut users = Factors::uniform(n_users, k, config.init_std, &mut rng);
+        let mut items = Factors::uniform(n_items, k, config.init_std, &mut rng);
 
         let by_user = build_positives(n_users, |u| {
             let row = train.user(u);
@@ -148,6 +148,11 @@ impl ImplicitMf {
 
     pub fn n_items(&self) -> usize {
         self.items.rows()
+    }
+
+    /// The fitted item factors `Y`.
+    pub fn item_factors(&self) -> &Factors {
+        &self.items
     }
 
     /// The view of a training user (fitted factors).
@@ -208,7 +213,7 @@ impl ImplicitMf {
                 let (i, c) = positives[r];
                 (c as f64).sqrt() * self.items.row(i as usize)[d] as f64
             });
-            a += b.tr_mul(&b);
+            a += b.transpose() * &b;
         }
         a.cholesky()
     }
@@ -311,53 +316,98 @@ fn half_step(x: &mut Factors, y: &Factors, pos: &Positives, reg: f32, steps: usi
             || (vec![0f32; k], vec![0f32; k], vec![0f32; k]),
             |(r, p, ap), (row, xu)| {
                 let (idx, extra) = pos.row(row);
-                let apply = |v: &[f32], out: &mut [f32]| {
-                    for (o, grow) in out.iter_mut().zip(gram.chunks_exact(k)) {
-                        *o = dot(grow, v);
-                    }
-                    for (&j, &c) in idx.iter().zip(extra) {
-                        let yj = y.row(j as usize);
-                        let s = c * dot(yj, v);
-                        for (o, &yv) in out.iter_mut().zip(yj) {
-                            *o += s * yv;
-                        }
-                    }
+                let job = CgRow {
+                    gram: &gram,
+                    y,
+                    idx,
+                    extra,
+                    steps,
                 };
-                // r = b − A x
-                apply(xu, ap);
-                for (rv, &a) in r.iter_mut().zip(ap.iter()) {
-                    *rv = -a;
+                #[cfg(target_arch = "x86_64")]
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: AVX2 support was checked just above.
+                    unsafe { cg_row_avx2(&job, xu, r, p, ap) };
+                    return;
                 }
-                for (&j, &c) in idx.iter().zip(extra) {
-                    for (rv, &yv) in r.iter_mut().zip(y.row(j as usize)) {
-                        *rv += (1.0 + c) * yv;
-                    }
-                }
-                p.copy_from_slice(r);
-                let mut rs_old = dot(r, r);
-                for _ in 0..steps {
-                    if rs_old < 1e-20 {
-                        break;
-                    }
-                    apply(p, ap);
-                    let pap = dot(p, ap);
-                    if pap <= 0.0 || !pap.is_finite() {
-                        break;
-                    }
-                    let a = rs_old / pap;
-                    for d in 0..k {
-                        xu[d] += a * p[d];
-                        r[d] -= a * ap[d];
-                    }
-                    let rs_new = dot(r, r);
-                    let beta = rs_new / rs_old;
-                    for d in 0..k {
-                        p[d] = r[d] + beta * p[d];
-                    }
-                    rs_old = rs_new;
-                }
+                cg_row(&job, xu, r, p, ap);
             },
         );
+}
+
+/// One row's conjugate-gradient solve: the fixed inputs.
+struct CgRow<'a> {
+    /// Row-major `YᵀY + reg·I`.
+    gram: &'a [f32],
+    y: &'a Factors,
+    idx: &'a [u32],
+    extra: &'a [f32],
+    steps: usize,
+}
+
+/// [`cg_row`] with 256-bit vectors (same operations in the same order, no
+/// fused multiply-add: bit-identical results).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn cg_row_avx2(
+    job: &CgRow<'_>,
+    xu: &mut [f32],
+    r: &mut [f32],
+    p: &mut [f32],
+    ap: &mut [f32],
+) {
+    cg_row(job, xu, r, p, ap);
+}
+
+/// Warm-started CG steps on `(YᵀY + reg·I + Σ_j c_j y_j y_jᵀ) x = Σ_j (1 + c_j) y_j`.
+#[inline(always)]
+fn cg_row(job: &CgRow<'_>, xu: &mut [f32], r: &mut [f32], p: &mut [f32], ap: &mut [f32]) {
+    let k = job.y.k();
+    let (y, idx, extra) = (job.y, job.idx, job.extra);
+    let apply = |v: &[f32], out: &mut [f32]| {
+        for (o, grow) in out.iter_mut().zip(job.gram.chunks_exact(k)) {
+            *o = dot(grow, v);
+        }
+        for (&j, &c) in idx.iter().zip(extra) {
+            let yj = y.row(j as usize);
+            let s = c * dot(yj, v);
+            for (o, &yv) in out.iter_mut().zip(yj) {
+                *o += s * yv;
+            }
+        }
+    };
+    // r = b − A x
+    apply(xu, ap);
+    for (rv, &a) in r.iter_mut().zip(ap.iter()) {
+        *rv = -a;
+    }
+    for (&j, &c) in idx.iter().zip(extra) {
+        for (rv, &yv) in r.iter_mut().zip(y.row(j as usize)) {
+            *rv += (1.0 + c) * yv;
+        }
+    }
+    p.copy_from_slice(r);
+    let mut rs_old = dot(r, r);
+    for _ in 0..job.steps {
+        if rs_old < 1e-20 {
+            break;
+        }
+        apply(p, ap);
+        let pap = dot(p, ap);
+        if pap <= 0.0 || !pap.is_finite() {
+            break;
+        }
+        let a = rs_old / pap;
+        for d in 0..k {
+            xu[d] += a * p[d];
+            r[d] -= a * ap[d];
+        }
+        let rs_new = dot(r, r);
+        let beta = rs_new / rs_old;
+        for d in 0..k {
+            p[d] = r[d] + beta * p[d];
+        }
+        rs_old = rs_new;
+    }
 }
 
 #[cfg(test)]

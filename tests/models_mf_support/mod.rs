@@ -210,3 +210,18 @@ pub fn ndcg_hr(
     let n = users.max(1) as f64;
     (ndcg / n, hits / n, users)
 }
+
+/// CPU seconds used by this process so far (user + system, from
+/// /proc/self/stat; 0 where unavailable). On a shared machine this is a
+/// fairer cost figure than wall time.
+pub fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let after = s.rsplit_once(')')?.1.to_string();
+            let f: Vec<&str> = after.split_whitespace().collect();
+            let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+            Some(ticks / 100.0)
+        })
+        .unwrap_or(0.0)
+}
