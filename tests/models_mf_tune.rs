@@ -1,5 +1,5 @@
 //! Tuning and measurement harness for the factor models (ignored by default;
-//! run with `cargo test --release --test models_mf_tune -- --ignored --nocapture <name>`).
+//! run with `cargo test --release --features harness --test models_mf_tune -- --ignored --nocapture <name>`).
 //!
 //! Settings override the defaults through environment variables holding
 //! `key=value` lists, e.g. `REEL_SVD="factors=32,epochs=40"`,
