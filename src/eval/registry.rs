@@ -1,10 +1,12 @@
 //! `--algo` names → fitted models.
 
 use crate::data::RatingMatrix;
-use crate::models::{als, baseline, item_knn, popular, svd, user_knn, Model, Progress};
+use crate::models::{als, baseline, blend, item_knn, popular, svd, user_knn, Model, Progress};
 
 /// Every algorithm name `--algo` accepts, in display order.
-pub const ALGORITHMS: &[&str] = &["popular", "baseline", "item-knn", "user-knn", "svd", "als"];
+pub const ALGORITHMS: &[&str] = &[
+    "popular", "baseline", "item-knn", "user-knn", "svd", "als", "blend",
+];
 
 /// The algorithms wired into [`fit_by_name`] in this build.
 pub const AVAILABLE: &[&str] = ALGORITHMS;
@@ -83,6 +85,19 @@ pub fn fit_by_name(
                 r.implicit.seed = seed;
             }
             Box::new(svd::SvdModel::fit(train, &config, progress))
+        }
+        "blend" => {
+            // item-kNN (KNNBaseline) and SVD, equal weights; SVD's score orders lists.
+            let knn = fit_by_name("item-knn", train, seed, progress)?;
+            let svd = fit_by_name("svd", train, seed, progress)?;
+            match blend::Blend::new(vec![(knn, 0.5), (svd, 0.5)], 1) {
+                Some(b) => Box::new(b),
+                None => {
+                    return Err(RegistryError::NotAvailable {
+                        name: name.to_string(),
+                    })
+                }
+            }
         }
         "als" => {
             let mut config = als::AlsConfig {

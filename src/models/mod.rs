@@ -11,6 +11,7 @@
 
 pub mod als;
 pub mod baseline;
+pub mod blend;
 pub mod factors;
 pub mod implicit;
 pub mod item_knn;
