@@ -96,8 +96,7 @@ impl RatingMatrix {
     ///
     /// Panics if an index is out of range; callers map ids to indices first.
     pub fn from_ratings(n_users: usize, n_items: usize, ratings: Vec<Rating>) -> (Self, usize) {
-        // Stable counting sort by user, straight into the CSR arrays. MovieLens files
-        // are grouped by user, so these writes are nearly sequential.
+        // Stable counting sort by user, straight into the CSR arrays.
         let mut user_ptr = vec![0usize; n_users + 1];
         for r in &ratings {
             user_ptr[r.user as usize + 1] += 1;
@@ -106,10 +105,18 @@ impl RatingMatrix {
             user_ptr[u + 1] += user_ptr[u];
         }
         let nnz = ratings.len();
-        let mut items = vec![0u32; nnz];
-        let mut values = vec![0f32; nnz];
-        let mut times = vec![0i64; nnz];
-        {
+        let grouped = ratings.par_windows(2).all(|w| w[0].user <= w[1].user);
+        let (mut items, mut values, mut times) = if grouped {
+            // Already grouped by user (as MovieLens files are): a parallel unzip.
+            (
+                ratings.par_iter().map(|r| r.item).collect::<Vec<u32>>(),
+                ratings.par_iter().map(|r| r.value).collect::<Vec<f32>>(),
+                ratings.par_iter().map(|r| r.time).collect::<Vec<i64>>(),
+            )
+        } else {
+            let mut items = vec![0u32; nnz];
+            let mut values = vec![0f32; nnz];
+            let mut times = vec![0i64; nnz];
             let mut next = user_ptr[..n_users].to_vec();
             for r in &ratings {
                 let slot = &mut next[r.user as usize];
@@ -118,7 +125,8 @@ impl RatingMatrix {
                 times[*slot] = r.time;
                 *slot += 1;
             }
-        }
+            (items, values, times)
+        };
         drop(ratings);
         // Sort each row by (item, time), stably, so the last entry of a run of one item
         // is the latest (and, on a tie, the last to arrive). Rows already in item order
@@ -354,6 +362,8 @@ fn compact_duplicates(
 }
 
 /// CSR → CSC. Users are visited in order, so each column comes out sorted by user.
+/// The columns are split into one contiguous range per thread; each thread scans
+/// the whole CSR and writes only its own columns.
 fn transpose(
     n_users: usize,
     n_items: usize,
@@ -369,17 +379,51 @@ fn transpose(
     for i in 0..n_items {
         item_ptr[i + 1] += item_ptr[i];
     }
-    let mut next = item_ptr.clone();
     let mut item_users = vec![0u32; nnz];
     let mut item_values = vec![0f32; nnz];
-    for u in 0..n_users {
-        for k in user_ptr[u]..user_ptr[u + 1] {
-            let slot = &mut next[user_items[k] as usize];
-            item_users[*slot] = u as u32;
-            item_values[*slot] = user_values[k];
-            *slot += 1;
+    // Column ranges of about equal size, cut at column boundaries.
+    let parts = rayon::current_num_threads().clamp(1, 8);
+    let mut bounds = vec![0usize];
+    for k in 1..parts {
+        let target = nnz * k / parts;
+        let col = item_ptr.partition_point(|&p| p < target).min(n_items);
+        if col > *bounds.last().unwrap_or(&0) {
+            bounds.push(col);
         }
     }
+    bounds.push(n_items);
+    let mut user_slices = Vec::new();
+    let mut value_slices = Vec::new();
+    let (mut users_rest, mut values_rest) = (&mut item_users[..], &mut item_values[..]);
+    for w in bounds.windows(2) {
+        let len = item_ptr[w[1]] - item_ptr[w[0]];
+        let (a, b) = std::mem::take(&mut users_rest).split_at_mut(len);
+        let (c, d) = std::mem::take(&mut values_rest).split_at_mut(len);
+        user_slices.push(a);
+        value_slices.push(c);
+        users_rest = b;
+        values_rest = d;
+    }
+    user_slices
+        .into_par_iter()
+        .zip(value_slices)
+        .zip(bounds.par_windows(2))
+        .for_each(|((users_out, values_out), w)| {
+            let (lo, hi) = (w[0] as u32, w[1] as u32);
+            let base = item_ptr[w[0]];
+            let mut next: Vec<usize> = item_ptr[w[0]..w[1]].iter().map(|p| p - base).collect();
+            for u in 0..n_users {
+                for k in user_ptr[u]..user_ptr[u + 1] {
+                    let i = user_items[k];
+                    if i >= lo && i < hi {
+                        let slot = &mut next[(i - lo) as usize];
+                        users_out[*slot] = u as u32;
+                        values_out[*slot] = user_values[k];
+                        *slot += 1;
+                    }
+                }
+            }
+        });
     (item_ptr, item_users, item_values)
 }
 

@@ -88,24 +88,30 @@ pub fn read_parallel<T: Send>(
     let mut out = Vec::with_capacity(size / 20);
     let mut skips = Skips::default();
     let mut header = Vec::new();
-    let mut pending: Vec<u8> = Vec::new();
     let mut next_line: u64 = 1;
     let mut to_skip = skip_lines;
-    let mut eof = false;
     let threads = rayon::current_num_threads().max(1);
-    while !eof {
-        let n = (&mut file)
+    let read_block = |file: &mut File, mut buf: Vec<u8>| -> Result<(Vec<u8>, bool), DataError> {
+        let n = file
             .take(BLOCK as u64)
-            .read_to_end(&mut pending)
+            .read_to_end(&mut buf)
             .map_err(|e| DataError::io(path, e))?;
-        eof = n < BLOCK;
+        Ok((buf, n < BLOCK))
+    };
+    let (mut pending, mut eof) = read_block(&mut file, Vec::new())?;
+    loop {
         // Whole lines only; the tail waits for the next block.
         let complete = if eof {
             pending.len()
         } else {
             match memchr::memrchr(b'\n', &pending) {
                 Some(pos) => pos + 1,
-                None => continue, // a single line longer than a block: read on
+                None => {
+                    // A single line longer than a block: read on.
+                    let (buf, e) = read_block(&mut file, pending)?;
+                    (pending, eof) = (buf, e);
+                    continue;
+                }
             }
         };
         let mut body = &pending[..complete];
@@ -122,22 +128,35 @@ pub fn read_parallel<T: Send>(
             starts.push(next_line);
             next_line += memchr::memchr_iter(b'\n', c).count() as u64;
         }
-        let parsed: Vec<Result<(Vec<T>, Skips), DataError>> = chunks
-            .par_iter()
-            .zip(starts.par_iter())
-            .map(|(chunk, &first)| {
-                let mut rows = Vec::new();
-                let mut s = Skips::default();
-                parse(chunk, first, &mut rows, &mut s)?;
-                Ok((rows, s))
-            })
-            .collect();
+        let parse_block = || -> Vec<Result<(Vec<T>, Skips), DataError>> {
+            chunks
+                .par_iter()
+                .zip(starts.par_iter())
+                .map(|(chunk, &first)| {
+                    let mut rows = Vec::new();
+                    let mut s = Skips::default();
+                    parse(chunk, first, &mut rows, &mut s)?;
+                    Ok((rows, s))
+                })
+                .collect()
+        };
+        // Read the next block while this one is parsed.
+        let tail = pending[complete..].to_vec();
+        let (next, parsed) = if eof {
+            (None, parse_block())
+        } else {
+            let (next, parsed) = rayon::join(|| read_block(&mut file, tail), parse_block);
+            (Some(next?), parsed)
+        };
         for p in parsed {
             let (rows, s) = p?;
             out.extend(rows);
             skips.merge(s);
         }
-        pending.drain(..complete);
+        match next {
+            Some((buf, e)) => (pending, eof) = (buf, e),
+            None => break,
+        }
     }
     Ok((out, skips, header))
 }
