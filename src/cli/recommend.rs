@@ -72,8 +72,7 @@ pub fn user_profile(ds: &Dataset, user_id: u32) -> Result<UserProfile> {
     };
     let mut p = UserProfile::new(&format!("user-{user_id}"));
     let row = ds.ratings.user(u);
-    for k in 0..row.len() {
-        let item = row.items[k];
+    for (k, (&item, &stars)) in row.items.iter().zip(row.values).enumerate() {
         if item as usize >= ds.catalogue.len() {
             continue;
         }
@@ -81,7 +80,7 @@ pub fn user_profile(ds: &Dataset, user_id: u32) -> Result<UserProfile> {
         p.ratings.insert(
             m.id,
             RatingEntry {
-                stars: row.values[k],
+                stars,
                 time: row.times.get(k).copied().unwrap_or(0),
                 title: m.label(),
             },
