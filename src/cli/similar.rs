@@ -102,23 +102,64 @@ pub fn resolve_movie(cat: &Catalogue, counts: &[u32], query: &str) -> Result<u32
         }
     }
     let index = SearchIndex::new(cat, counts);
-    let hits = index.search(q, CANDIDATES);
-    match hits.as_slice() {
-        [] => bail!("no movie matches {q:?}"),
-        [only] => Ok(only.item),
-        [best, second, ..] => {
-            // A clear winner scores well above the runner-up.
-            if best.score > 0 && (second.score as f64) < 0.8 * best.score as f64 {
-                Ok(best.item)
-            } else {
-                let items: Vec<u32> = hits.iter().map(|h| h.item).collect();
-                bail!(
-                    "{q:?} is ambiguous; pass the movieId or a more exact title:\n  movieId  title (year)\n{}",
-                    candidate_list(cat, &items)
-                )
-            }
-        }
+    let hits: Vec<u32> = index.search(q, 50).into_iter().map(|h| h.item).collect();
+    if hits.is_empty() {
+        bail!("no movie matches {q:?}");
     }
+    // Only hits containing every query word count (the fuzzy search also finds
+    // scattered letters, which is fine for browsing but not for acting on a movie).
+    let words: Vec<String> = nq
+        .split(' ')
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_string())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let text_of = |i: u32| {
+        let m = cat.movie(i);
+        let mut t = m.label().to_lowercase();
+        for a in &m.alt_titles {
+            t.push_str(" / ");
+            t.push_str(&a.to_lowercase());
+        }
+        t
+    };
+    let strong: Vec<u32> = hits
+        .iter()
+        .copied()
+        .filter(|&i| {
+            let t = text_of(i);
+            words.iter().all(|w| t.contains(w.as_str()))
+        })
+        .collect();
+    if strong.len() == 1 {
+        return Ok(strong[0]);
+    }
+    if strong.len() > 1 {
+        // Several contain the words: a unique one containing them as whole words wins.
+        let whole: Vec<u32> = strong
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let t = text_of(i);
+                let tw: Vec<&str> = t.split(|c: char| !c.is_alphanumeric()).collect();
+                words.iter().all(|w| {
+                    w.split(|c: char| !c.is_alphanumeric())
+                        .filter(|p| !p.is_empty())
+                        .all(|p| tw.contains(&p))
+                })
+            })
+            .collect();
+        if whole.len() == 1 {
+            return Ok(whole[0]);
+        }
+        bail!(
+            "{q:?} is ambiguous; pass the movieId or a more exact title:\n  movieId  title (year)\n{}",
+            candidate_list(cat, &strong[..strong.len().min(CANDIDATES * 2)])
+        )
+    }
+    bail!(
+        "no movie title contains {q:?}; did you mean one of these? (pass the movieId)\n  movieId  title (year)\n{}",
+        candidate_list(cat, &hits[..hits.len().min(CANDIDATES)])
+    )
 }
 
 pub fn run(data: &DataArgs, args: &SimilarArgs) -> Result<()> {
