@@ -113,6 +113,21 @@ fn rate_show_recommend_similar_export_import() {
     let out = run(home, &["rate", "999999999", "4"]);
     assert!(!out.status.success());
     assert_eq!(std::fs::read(path).expect("profile file"), before);
+    // A typo is not acted on: candidates are listed instead of a guess.
+    let out = run(home, &["rate", "shawshenk", "4"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("movieId"));
+    let out = run(home, &["rate", "star wars", "4"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("ambiguous") && err.contains("1196") && err.contains("260"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(path).expect("profile file"), before);
+    // Whole words break a tie ("ii" is in Part II, not Part III).
+    let v = json(home, &["similar", "godfather part ii", "-n", "1", "--json"]);
+    assert_eq!(v["movie"]["movieId"], 1221);
     // A year picks one Hamlet.
     let v = json(home, &["similar", "Hamlet (1996)", "-n", "3", "--json"]);
     assert_eq!(v["movie"]["movieId"], 1411);
@@ -253,6 +268,37 @@ fn rate_show_recommend_similar_export_import() {
     );
     assert!(!out.status.success());
     assert_eq!(std::fs::read(path).expect("profile"), before);
+
+    // Standard input works too, and watchlist / not-interested entries survive.
+    let marks = "format = 1\n[[rating]]\nmovie = 50\nstars = 4.0\n\
+                 [[watchlist]]\nmovie = 1221\ntitle = \"The Godfather: Part II (1974)\"\n\
+                 [[not_interested]]\nmovie = 2116\ntitle = \"The Lord of the Rings (1978)\"\n";
+    let mut child = reel(home)
+        .args(["profile", "import", "-", "--profile", "marks"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn reel");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(marks.as_bytes()).expect("write stdin");
+    }
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let m = json(home, &["profile", "show", "--json", "--profile", "marks"]);
+    assert_eq!(m["watchlist"][0]["movieId"], 1221, "{m}");
+    assert_eq!(m["not_interested"][0]["movieId"], 2116, "{m}");
+    let text = ok(home, &["profile", "show", "--profile", "marks"]);
+    assert!(
+        text.contains("Watchlist (1)") && text.contains("The Godfather: Part II"),
+        "{text}"
+    );
 
     // --force replaces: import an empty profile over the copy.
     let empty = home.join("empty.toml");
