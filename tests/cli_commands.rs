@@ -168,7 +168,7 @@ fn rate_show_recommend_similar_export_import() {
         &[
             "recommend",
             "--json",
-            "--algo",
+            "--list",
             "svd",
             "-n",
             "3",

@@ -13,7 +13,7 @@ pub struct RateArgs {
     /// A title (fuzzy matched) or a MovieLens movieId.
     pub movie: String,
     /// Stars, 0.5 to 5 in half stars; 0 removes the rating.
-    #[arg(required_unless_present = "clear")]
+    #[arg(required_unless_present = "clear", allow_hyphen_values = true)]
     pub stars: Option<String>,
     /// Remove the rating instead.
     #[arg(long, conflicts_with = "stars")]
