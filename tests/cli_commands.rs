@@ -178,6 +178,10 @@ fn rate_show_recommend_similar_export_import() {
     );
     assert_eq!(v["lists"].as_array().map(Vec::len), Some(1));
     assert_eq!(v["lists"][0]["algo"], "svd");
+    for it in v["lists"][0]["items"].as_array().expect("items") {
+        let genres = it["genres"].as_array().expect("genres");
+        assert!(genres.iter().any(|g| g == "Comedy"), "{it}");
+    }
     assert_eq!(v["lists"][0]["items"].as_array().map(Vec::len), Some(3));
 
     // Similar movies: Toy Story's neighbours are other movies, the sequel among them.

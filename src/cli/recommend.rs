@@ -142,7 +142,7 @@ pub fn algo_name(kind: ListKind) -> &'static str {
 }
 
 /// The lists as JSON: `{"profile", "user", "rated", "lists": [{"algo", "popularity_based",
-/// "items": [{movieId, title, year, predicted, score, because: [{movieId, title, stars}]}]}]}`.
+/// "items": [{movieId, title, year, genres, predicted, score, because: [{movieId, title, stars}]}]}]}`.
 pub fn render_json(
     engine: &Engine,
     kinds: &[ListKind],
@@ -172,6 +172,7 @@ pub fn render_json(
                         "movieId": m.id,
                         "title": m.title,
                         "year": m.year,
+                        "genres": cat.genre_list(m.genres),
                         "predicted": r.predicted,
                         "score": r.score,
                         "because": because,
