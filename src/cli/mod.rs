@@ -4,7 +4,10 @@
 pub mod download;
 pub mod eval;
 pub mod info;
+pub mod profile;
+pub mod rate;
 pub mod recommend;
+pub mod similar;
 
 use crate::data::{self, CacheMode, Dataset, LoadOptions};
 use anyhow::{bail, Context, Result};
@@ -51,6 +54,12 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Recommendations for a saved profile: item-based and SVD lists.
     Recommend(recommend::RecommendArgs),
+    /// Movies most similar to one movie (item-kNN neighbours).
+    Similar(similar::SimilarArgs),
+    /// Rate a movie (0.5-5 stars) in a saved profile, or clear its rating.
+    Rate(rate::RateArgs),
+    /// Show, export or import a saved profile.
+    Profile(profile::ProfileArgs),
 }
 
 /// Entry point of the binary.
@@ -71,6 +80,9 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Download(args)) => download::run(&args),
         Some(Command::Eval(args)) => eval::run(&cli.data, &args),
         Some(Command::Recommend(args)) => recommend::run(&cli.data, &args),
+        Some(Command::Similar(args)) => similar::run(&cli.data, &args),
+        Some(Command::Rate(args)) => rate::run(&cli.data, &args),
+        Some(Command::Profile(args)) => profile::run(&args),
         None => run_app(&cli),
     }
 }

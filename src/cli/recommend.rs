@@ -1,4 +1,5 @@
-//! `reel recommend`: both recommendation lists for a saved profile, on the terminal.
+//! `reel recommend`: the recommendation lists for a saved profile or a MovieLens user,
+//! as text or JSON.
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -6,20 +7,25 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use super::DataArgs;
+use crate::data::Dataset;
 use crate::engine::{Engine, ListKind, RecFilter, Trainers};
-use crate::profile::ProfileStore;
+use crate::profile::{ProfileStore, RatingEntry, UserProfile};
+use serde_json::json;
 
 #[derive(Args, Debug, Clone)]
 pub struct RecommendArgs {
     /// Profile name (saved in the platform data folder).
-    #[arg(long, default_value = "default")]
+    #[arg(long, default_value = "default", conflicts_with = "user")]
     pub profile: String,
+    /// Recommend for a MovieLens user of the dataset (their ratings are the profile).
+    #[arg(long, value_name = "ID")]
+    pub user: Option<u32>,
     /// How many movies per list.
     #[arg(short, default_value_t = 10)]
     pub n: usize,
-    /// Which list: item (item-based kNN), svd, or both.
-    #[arg(long, default_value = "both", value_parser = ["item", "svd", "both"])]
-    pub list: String,
+    /// Which list: item-knn (item-based kNN), svd, or both ("item" is item-knn).
+    #[arg(long, alias = "list", default_value = "both", value_parser = ["item-knn", "item", "svd", "both"])]
+    pub algo: String,
     /// Only this genre (e.g. Comedy).
     #[arg(long)]
     pub genre: Option<String>,
@@ -29,6 +35,9 @@ pub struct RecommendArgs {
     /// Minimum number of ratings a movie must have.
     #[arg(long, default_value_t = 10)]
     pub min_ratings: u32,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Parses "1990-1999", "2000-" or "-1980".
@@ -52,13 +61,47 @@ pub fn parse_years(s: &str) -> Result<(u16, u16)> {
     Ok((lo, hi))
 }
 
-pub fn run(data: &DataArgs, args: &RecommendArgs) -> Result<()> {
-    let store = ProfileStore::default_for(&args.profile)?;
-    let loaded = store.load()?;
-    for w in &loaded.warnings {
-        eprintln!("reel: {w}");
+/// The ratings of MovieLens user `user_id` in the dataset, as a profile.
+pub fn user_profile(ds: &Dataset, user_id: u32) -> Result<UserProfile> {
+    let Some(u) = ds.user_index(user_id) else {
+        bail!(
+            "no user {user_id} in this dataset (user ids run from {} to {})",
+            ds.user_ids.first().copied().unwrap_or(0),
+            ds.user_ids.last().copied().unwrap_or(0)
+        );
+    };
+    let mut p = UserProfile::new(&format!("user-{user_id}"));
+    let row = ds.ratings.user(u);
+    for (k, (&item, &stars)) in row.items.iter().zip(row.values).enumerate() {
+        if item as usize >= ds.catalogue.len() {
+            continue;
+        }
+        let m = ds.catalogue.movie(item);
+        p.ratings.insert(
+            m.id,
+            RatingEntry {
+                stars,
+                time: row.times.get(k).copied().unwrap_or(0),
+                title: m.label(),
+            },
+        );
     }
+    Ok(p)
+}
+
+pub fn run(data: &DataArgs, args: &RecommendArgs) -> Result<()> {
     let ds = Arc::new(data.load()?);
+    let (profile, store) = match args.user {
+        Some(id) => (user_profile(&ds, id)?, None),
+        None => {
+            let store = ProfileStore::default_for(&args.profile)?;
+            let loaded = store.load()?;
+            for w in &loaded.warnings {
+                eprintln!("reel: {w}");
+            }
+            (loaded.profile, Some(store))
+        }
+    };
     let genre = match &args.genre {
         Some(g) => Some(ds.catalogue.genre_index(g).with_context(|| {
             format!(
@@ -77,19 +120,79 @@ pub fn run(data: &DataArgs, args: &RecommendArgs) -> Result<()> {
         "reel: training item-kNN and SVD on {} ratings…",
         ds.ratings.nnz()
     );
-    let engine = Engine::train(
-        ds,
-        Trainers::standard(),
-        loaded.profile,
-        Some(store),
-        &mut |_, _| {},
-    );
-    let kinds: Vec<ListKind> = match args.list.as_str() {
-        "item" => vec![ListKind::ItemBased],
+    let engine = Engine::train(ds, Trainers::standard(), profile, store, &mut |_, _| {});
+    let kinds: Vec<ListKind> = match args.algo.as_str() {
+        "item" | "item-knn" => vec![ListKind::ItemBased],
         "svd" => vec![ListKind::Svd],
         _ => ListKind::ALL.to_vec(),
     };
+    if args.json {
+        let v = render_json(&engine, &kinds, args.n, &filter, args);
+        return super::emit(&format!("{}\n", serde_json::to_string_pretty(&v)?));
+    }
     super::emit(&render(&engine, &kinds, args.n, &filter))
+}
+
+/// The algorithm name used on the command line and in JSON.
+pub fn algo_name(kind: ListKind) -> &'static str {
+    match kind {
+        ListKind::ItemBased => "item-knn",
+        ListKind::Svd => "svd",
+    }
+}
+
+/// The lists as JSON: `{"profile", "user", "rated", "lists": [{"algo", "popularity_based",
+/// "items": [{movieId, title, year, genres, predicted, score, because: [{movieId, title, stars}]}]}]}`.
+pub fn render_json(
+    engine: &Engine,
+    kinds: &[ListKind],
+    n: usize,
+    filter: &RecFilter,
+    args: &RecommendArgs,
+) -> serde_json::Value {
+    let cat = &engine.dataset().catalogue;
+    let lists: Vec<serde_json::Value> = kinds
+        .iter()
+        .map(|&kind| {
+            let list = engine.recommend(kind, n, filter);
+            let items: Vec<serde_json::Value> = list
+                .entries
+                .iter()
+                .map(|r| {
+                    let m = cat.movie(r.item);
+                    let because: Vec<serde_json::Value> = r
+                        .because
+                        .iter()
+                        .map(|&(i, _)| {
+                            let b = cat.movie(i);
+                            json!({"movieId": b.id, "title": b.title, "stars": engine.rating_of(i)})
+                        })
+                        .collect();
+                    json!({
+                        "movieId": m.id,
+                        "title": m.title,
+                        "year": m.year,
+                        "genres": cat.genre_list(m.genres),
+                        "predicted": r.predicted,
+                        "score": r.score,
+                        "because": because,
+                    })
+                })
+                .collect();
+            json!({
+                "algo": algo_name(kind),
+                "popularity_based": list.popularity_based,
+                "items": items,
+            })
+        })
+        .collect();
+    json!({
+        "profile": if args.user.is_some() { None } else { Some(args.profile.as_str()) },
+        "user": args.user,
+        "rated": engine.n_rated(),
+        "missing_movies": engine.missing_movies().len(),
+        "lists": lists,
+    })
 }
 
 /// The lists as text.

@@ -1,0 +1,112 @@
+//! `reel rate TITLE|ID STARS`: rate (or clear) one movie in a saved profile, without
+//! training any model.
+
+use anyhow::{bail, Result};
+use clap::Args;
+
+use super::similar::{rating_counts, resolve_movie};
+use super::DataArgs;
+use crate::profile::{now, ProfileStore, RatingEntry};
+
+#[derive(Args, Debug, Clone)]
+pub struct RateArgs {
+    /// A title (fuzzy matched) or a MovieLens movieId.
+    pub movie: String,
+    /// Stars, 0.5 to 5 in half stars; 0 removes the rating.
+    #[arg(required_unless_present = "clear", allow_hyphen_values = true)]
+    pub stars: Option<String>,
+    /// Remove the rating instead.
+    #[arg(long, conflicts_with = "stars")]
+    pub clear: bool,
+    /// Profile name (saved in the platform data folder).
+    #[arg(long, default_value = "default")]
+    pub profile: String,
+}
+
+/// Parses a star count: `Some(stars)` for 0.5–5 in half stars, `None` for 0 (clear).
+pub fn parse_stars(s: &str) -> Result<Option<f32>> {
+    let v: f32 = match s.trim().parse() {
+        Ok(v) => v,
+        Err(_) => bail!("{s:?} is not a number of stars: use 0.5 to 5 in half stars (0 clears)"),
+    };
+    if v == 0.0 {
+        return Ok(None);
+    }
+    let doubled = v * 2.0;
+    if !v.is_finite() || !(0.5..=5.0).contains(&v) || (doubled - doubled.round()).abs() > 1e-6 {
+        bail!("{s} stars is not a rating: use 0.5 to 5 in half stars (e.g. 3.5), or 0 to clear");
+    }
+    Ok(Some(v))
+}
+
+pub fn run(data: &DataArgs, args: &RateArgs) -> Result<()> {
+    let stars = if args.clear {
+        None
+    } else {
+        match &args.stars {
+            Some(s) => parse_stars(s)?,
+            None => bail!("give STARS (0.5 to 5) or --clear"),
+        }
+    };
+    let store = ProfileStore::default_for(&args.profile)?;
+    let ds = data.load()?;
+    let counts = rating_counts(&ds);
+    let item = resolve_movie(&ds.catalogue, &counts, &args.movie)?;
+    let movie = ds.catalogue.movie(item);
+    let loaded = store.load()?;
+    for w in &loaded.warnings {
+        eprintln!("reel: {w}");
+    }
+    let mut profile = loaded.profile;
+    let msg = match stars {
+        Some(stars) => {
+            let before = profile.ratings.insert(
+                movie.id,
+                RatingEntry {
+                    stars,
+                    time: now(),
+                    title: movie.label(),
+                },
+            );
+            match before {
+                Some(b) => format!(
+                    "{} (movieId {}): {} → {} stars",
+                    movie.label(),
+                    movie.id,
+                    b.stars,
+                    stars
+                ),
+                None => format!("{} (movieId {}): {} stars", movie.label(), movie.id, stars),
+            }
+        }
+        None => match profile.ratings.remove(&movie.id) {
+            Some(_) => format!("{} (movieId {}): rating removed", movie.label(), movie.id),
+            None => format!(
+                "{} (movieId {}) was not rated; nothing to remove",
+                movie.label(),
+                movie.id
+            ),
+        },
+    };
+    store.save(&profile)?;
+    super::emit(&format!("{msg}  [profile {}]\n", store.path().display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stars_are_checked() {
+        assert_eq!(parse_stars("4").ok(), Some(Some(4.0)));
+        assert_eq!(parse_stars("3.5").ok(), Some(Some(3.5)));
+        assert_eq!(parse_stars("0.5").ok(), Some(Some(0.5)));
+        assert_eq!(parse_stars("0").ok(), Some(None));
+        assert!(parse_stars("7").is_err());
+        assert!(parse_stars("3.3").is_err());
+        assert!(parse_stars("0.25").is_err());
+        assert!(parse_stars("-1").is_err());
+        assert!(parse_stars("NaN").is_err());
+        assert!(parse_stars("four").is_err());
+    }
+}

@@ -1,0 +1,359 @@
+//! The scriptable commands (`rate`, `profile`, `recommend`, `similar`) as a user runs
+//! them: the real binary on the real ml-latest-small, with every platform folder in a
+//! temporary directory so the user's real profile is never touched.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn reel(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_reel"));
+    cmd.env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("REEL_DATA", common::ml_latest_small());
+    cmd
+}
+
+fn run(home: &Path, args: &[&str]) -> Output {
+    reel(home).args(args).output().expect("run reel")
+}
+
+fn ok(home: &Path, args: &[&str]) -> String {
+    let out = run(home, args);
+    assert!(
+        out.status.success(),
+        "reel {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+fn json(home: &Path, args: &[&str]) -> serde_json::Value {
+    let text = ok(home, args);
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("reel {args:?}: not JSON ({e}): {text}"))
+}
+
+fn rated_ids(profile: &serde_json::Value) -> Vec<u64> {
+    profile["ratings"]
+        .as_array()
+        .expect("ratings array")
+        .iter()
+        .map(|r| r["movieId"].as_u64().expect("movieId"))
+        .collect()
+}
+
+/// The profile's movieIds after the rating steps (sorted).
+const RATED: [u64; 6] = [1, 6, 296, 858, 1214, 2571];
+
+#[test]
+fn rate_show_recommend_similar_export_import() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let home = tmp.path();
+
+    // Rate by title (exact, article-free and fuzzy) and by movieId.
+    ok(home, &["rate", "Toy Story", "4.5"]);
+    ok(home, &["rate", "matrix", "5"]);
+    ok(home, &["rate", "858", "4"]); // The Godfather
+    ok(home, &["rate", "Fargo", "3.5"]);
+    ok(home, &["rate", "Pulp Fiction", "5"]);
+    ok(home, &["rate", "Heat 1995", "4"]);
+    ok(home, &["rate", "alien", "4.5"]);
+    let shown = json(home, &["profile", "show", "--json"]);
+    let mut ids = rated_ids(&shown);
+    ids.sort_unstable();
+    assert_eq!(ids, vec![1, 6, 296, 608, 858, 1214, 2571], "{shown}");
+    let toy = &shown["ratings"][0];
+    assert_eq!(toy["title"], "Toy Story (1995)");
+    assert_eq!(toy["stars"], 4.5);
+    assert!(toy["time"].as_i64().is_some_and(|t| t > 1_600_000_000));
+    let path = shown["path"].as_str().expect("path");
+    assert!(
+        path.starts_with(home.to_str().expect("utf-8 temp path")),
+        "{path}"
+    );
+    let text = ok(home, &["profile", "show"]);
+    assert!(
+        text.contains("Toy Story (1995)") && text.contains("Ratings (7)"),
+        "{text}"
+    );
+
+    // Clearing: 0 stars and --clear.
+    ok(home, &["rate", "Fargo", "0"]);
+    ok(home, &["rate", "Pulp Fiction", "--clear"]);
+    ok(home, &["rate", "Pulp Fiction", "5"]);
+    let mut ids = rated_ids(&json(home, &["profile", "show", "--json"]));
+    ids.sort_unstable();
+    assert_eq!(ids, RATED);
+
+    // Bad stars and ambiguous titles fail clearly and change nothing.
+    let before = std::fs::read(path).expect("profile file");
+    let out = run(home, &["rate", "Toy Story", "7"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("7 stars") && err.contains("0.5 to 5"), "{err}");
+    let out = run(home, &["rate", "Toy Story", "3.3"]);
+    assert!(!out.status.success());
+    let out = run(home, &["rate", "Hamlet", "4"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    for (id, year) in [(1411, 1996), (3723, 1990), (3598, 2000)] {
+        assert!(
+            err.contains(&id.to_string()) && err.contains(&format!("Hamlet ({year})")),
+            "{err}"
+        );
+    }
+    let out = run(home, &["similar", "Hamlet"]);
+    assert!(
+        !out.status.success(),
+        "an ambiguous title must not be guessed"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1411"));
+    let out = run(home, &["rate", "999999999", "4"]);
+    assert!(!out.status.success());
+    assert_eq!(std::fs::read(path).expect("profile file"), before);
+    // A typo is not acted on: candidates are listed instead of a guess.
+    let out = run(home, &["rate", "shawshenk", "4"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("movieId"));
+    let out = run(home, &["rate", "star wars", "4"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("ambiguous") && err.contains("1196") && err.contains("260"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(path).expect("profile file"), before);
+    // Whole words break a tie ("ii" is in Part II, not Part III).
+    let v = json(home, &["similar", "godfather part ii", "-n", "1", "--json"]);
+    assert_eq!(v["movie"]["movieId"], 1221);
+    // A year picks one Hamlet.
+    let v = json(home, &["similar", "Hamlet (1996)", "-n", "3", "--json"]);
+    assert_eq!(v["movie"]["movieId"], 1411);
+
+    // Recommendations for the profile: n unrated movies with predictions on the scale.
+    let v = json(home, &["recommend", "--json", "-n", "7"]);
+    let lists = v["lists"].as_array().expect("lists");
+    assert_eq!(lists.len(), 2);
+    assert_eq!(v["rated"], RATED.len());
+    for list in lists {
+        assert_eq!(list["popularity_based"], false, "{list}");
+        let items = list["items"].as_array().expect("items");
+        assert_eq!(items.len(), 7, "{list}");
+        for it in items {
+            let id = it["movieId"].as_u64().expect("movieId");
+            assert!(!RATED.contains(&id), "rated movie {id} recommended");
+            let p = it["predicted"].as_f64().expect("predicted");
+            assert!((0.5..=5.0).contains(&p), "{it}");
+            assert!(it["title"].is_string() && it["score"].is_number());
+        }
+        let ids: std::collections::HashSet<u64> =
+            items.iter().filter_map(|i| i["movieId"].as_u64()).collect();
+        assert_eq!(ids.len(), 7, "duplicates in {list}");
+    }
+    let knn = &lists[0];
+    assert_eq!(knn["algo"], "item-knn");
+    let because = knn["items"][0]["because"].as_array().expect("because");
+    assert!(!because.is_empty());
+    for b in because {
+        let id = b["movieId"].as_u64().expect("movieId");
+        assert!(RATED.contains(&id), "because {b} is not a rated movie");
+        assert!(b["stars"]
+            .as_f64()
+            .is_some_and(|s| (0.5..=5.0).contains(&s)));
+    }
+    let v = json(
+        home,
+        &[
+            "recommend",
+            "--json",
+            "--list",
+            "svd",
+            "-n",
+            "3",
+            "--genre",
+            "Comedy",
+        ],
+    );
+    assert_eq!(v["lists"].as_array().map(Vec::len), Some(1));
+    assert_eq!(v["lists"][0]["algo"], "svd");
+    for it in v["lists"][0]["items"].as_array().expect("items") {
+        let genres = it["genres"].as_array().expect("genres");
+        assert!(genres.iter().any(|g| g == "Comedy"), "{it}");
+    }
+    assert_eq!(v["lists"][0]["items"].as_array().map(Vec::len), Some(3));
+
+    // Similar movies: Toy Story's neighbours are other movies, the sequel among them.
+    let v = json(home, &["similar", "Toy Story", "--json"]);
+    assert_eq!(v["movie"]["movieId"], 1);
+    let sims = v["similar"].as_array().expect("similar");
+    assert_eq!(sims.len(), 10);
+    let ids: Vec<u64> = sims.iter().filter_map(|s| s["movieId"].as_u64()).collect();
+    assert!(!ids.contains(&1), "a movie is not its own neighbour");
+    assert!(ids.contains(&3114), "Toy Story 2 missing from {ids:?}");
+    let s: Vec<f64> = sims
+        .iter()
+        .filter_map(|s| s["similarity"].as_f64())
+        .collect();
+    assert!(
+        s.windows(2).all(|w| w[0] >= w[1]) && s.iter().all(|&x| x > 0.0),
+        "{s:?}"
+    );
+    assert!(sims
+        .iter()
+        .all(|s| s["ratings"].as_u64().is_some_and(|r| r > 0)));
+    let text = ok(home, &["similar", "1", "-n", "3"]);
+    assert!(
+        text.contains("Toy Story (1995)") && text.lines().count() == 4,
+        "{text}"
+    );
+
+    // Export, then import into another profile: the same ratings.
+    let export = home.join("export.toml");
+    ok(
+        home,
+        &["profile", "export", export.to_str().expect("utf-8")],
+    );
+    let stdout = ok(home, &["profile", "export"]);
+    assert_eq!(std::fs::read_to_string(&export).expect("export"), stdout);
+    ok(
+        home,
+        &[
+            "profile",
+            "import",
+            export.to_str().expect("utf-8"),
+            "--profile",
+            "copy",
+        ],
+    );
+    let original = json(home, &["profile", "show", "--json"]);
+    let copy = json(home, &["profile", "show", "--json", "--profile", "copy"]);
+    assert_eq!(original["ratings"], copy["ratings"]);
+
+    // Importing over a non-empty profile needs --force.
+    let out = run(
+        home,
+        &[
+            "profile",
+            "import",
+            export.to_str().expect("utf-8"),
+            "--profile",
+            "copy",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
+
+    // A corrupt file is rejected, even with --force, and the profile is unchanged.
+    let corrupt = home.join("corrupt.toml");
+    std::fs::write(&corrupt, "format = 1\n[[rating]]\nmovie = 1\nstars = 9.0\n").expect("write");
+    let before = std::fs::read(path).expect("profile");
+    let out = run(
+        home,
+        &[
+            "profile",
+            "import",
+            corrupt.to_str().expect("utf-8"),
+            "--force",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a valid reel profile"));
+    std::fs::write(&corrupt, "this is not toml [[[").expect("write");
+    let out = run(
+        home,
+        &[
+            "profile",
+            "import",
+            corrupt.to_str().expect("utf-8"),
+            "--force",
+        ],
+    );
+    assert!(!out.status.success());
+    assert_eq!(std::fs::read(path).expect("profile"), before);
+
+    // Standard input works too, and watchlist / not-interested entries survive.
+    let marks = "format = 1\n[[rating]]\nmovie = 50\nstars = 4.0\n\
+                 [[watchlist]]\nmovie = 1221\ntitle = \"The Godfather: Part II (1974)\"\n\
+                 [[not_interested]]\nmovie = 2116\ntitle = \"The Lord of the Rings (1978)\"\n";
+    let mut child = reel(home)
+        .args(["profile", "import", "-", "--profile", "marks"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn reel");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(marks.as_bytes()).expect("write stdin");
+    }
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let m = json(home, &["profile", "show", "--json", "--profile", "marks"]);
+    assert_eq!(m["watchlist"][0]["movieId"], 1221, "{m}");
+    assert_eq!(m["not_interested"][0]["movieId"], 2116, "{m}");
+    let text = ok(home, &["profile", "show", "--profile", "marks"]);
+    assert!(
+        text.contains("Watchlist (1)") && text.contains("The Godfather: Part II"),
+        "{text}"
+    );
+
+    // --force replaces: import an empty profile over the copy.
+    let empty = home.join("empty.toml");
+    std::fs::write(&empty, "format = 1\n").expect("write");
+    ok(
+        home,
+        &[
+            "profile",
+            "import",
+            empty.to_str().expect("utf-8"),
+            "--profile",
+            "copy",
+            "--force",
+        ],
+    );
+    let copy = json(home, &["profile", "show", "--json", "--profile", "copy"]);
+    assert_eq!(copy["ratings"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn recommend_for_a_movielens_user() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let home = tmp.path();
+    let v = json(
+        home,
+        &[
+            "recommend",
+            "--user",
+            "1",
+            "--json",
+            "-n",
+            "5",
+            "--algo",
+            "item-knn",
+        ],
+    );
+    assert_eq!(v["user"], 1);
+    assert_eq!(v["rated"], 232); // user 1 rated 232 movies in ml-latest-small
+    let items = v["lists"][0]["items"].as_array().expect("items");
+    assert_eq!(items.len(), 5);
+    // None of user 1's own movies come back (1 = Toy Story, 3 = Grumpier Old Men, 6 = Heat).
+    for it in items {
+        let id = it["movieId"].as_u64().expect("movieId");
+        assert!(![1, 3, 6].contains(&id));
+        assert!(it["predicted"]
+            .as_f64()
+            .is_some_and(|p| (0.5..=5.0).contains(&p)));
+    }
+    let out = run(home, &["recommend", "--user", "99999", "--json"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no user 99999"));
+    // The user's data folder has no profile written by --user.
+    assert!(!home.join("data/reel/profiles/default.toml").exists());
+}
