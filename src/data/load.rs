@@ -336,7 +336,8 @@ fn build_matrix(
     let on_scale = |v: f32| {
         scale.contains(v) && {
             let steps = (v - scale.min) / scale.step;
-            (steps - steps.round()).abs() < 1e-3
+            // In range, so the cast is exact: a cheap round-to-nearest.
+            (steps - (steps + 0.5) as u32 as f32).abs() < 1e-3
         }
     };
     // Unknown movies become placeholders (in id order).

@@ -180,11 +180,24 @@ fn split_lines(body: &[u8], parts: usize) -> Vec<&[u8]> {
 
 /// Iterates the lines of a chunk with their numbers, without the line end (`\n` or `\r\n`).
 pub fn lines(chunk: &[u8], first_line: u64) -> impl Iterator<Item = (u64, &[u8])> {
-    chunk
-        .split(|&b| b == b'\n')
-        .enumerate()
-        .map(move |(k, l)| (first_line + k as u64, l.strip_suffix(b"\r").unwrap_or(l)))
-        .filter(|(_, l)| !l.is_empty())
+    let mut rest = chunk;
+    let mut line = first_line;
+    std::iter::from_fn(move || loop {
+        if rest.is_empty() {
+            return None;
+        }
+        let (text, more) = match memchr::memchr(b'\n', rest) {
+            Some(pos) => (&rest[..pos], &rest[pos + 1..]),
+            None => (rest, &[][..]),
+        };
+        rest = more;
+        let number = line;
+        line += 1;
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        if !text.is_empty() {
+            return Some((number, text));
+        }
+    })
 }
 
 /// Splits a line into exactly `N` fields without allocating; `Err(count)` otherwise.
