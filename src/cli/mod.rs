@@ -52,7 +52,7 @@ pub enum Command {
     Download(download::DownloadArgs),
     /// Evaluate models: rating prediction (RMSE, MAE) or top-N ranking.
     Eval(eval::EvalArgs),
-    /// Recommendations for a saved profile: item-based and SVD lists.
+    /// Recommendations for a saved profile or a dataset user: item-based and SVD lists.
     Recommend(recommend::RecommendArgs),
     /// Movies most similar to one movie (item-kNN neighbours).
     Similar(similar::SimilarArgs),
