@@ -278,110 +278,88 @@ fn utf8<'a>(field: &'a [u8], what: &str) -> Result<&'a str, String> {
     std::str::from_utf8(field).map_err(|_| format!("{what} is not valid UTF-8"))
 }
 
-/// `movieId,title,genres` (movies.csv).
-pub fn read_movies_csv(path: &Path, lenient: bool) -> Result<Parsed<RawMovie>, DataError> {
+/// Reads a CSV file with a header row: checks the header, turns each record into a
+/// row with `row` (given the record and its line), and reports bad records.
+fn read_csv_rows<T: Send>(
+    path: &Path,
+    lenient: bool,
+    header: &[&str],
+    row: impl Fn(&ByteRecord, u64) -> Result<T, String> + Sync,
+) -> Result<Parsed<T>, DataError> {
     let ctx = RowContext {
         file: path,
         lenient,
     };
-    let parse = |chunk: &[u8], first: u64, out: &mut Vec<RawMovie>, skips: &mut Skips| {
+    let parse = |chunk: &[u8], first: u64, out: &mut Vec<T>, skips: &mut Skips| {
         csv_chunk(chunk, first, ctx, skips, |rec, line, skips| {
-            let movie = (|| -> Result<RawMovie, String> {
-                if rec.len() != 3 {
-                    return Err(format!("expected 3 fields, found {}", rec.len()));
-                }
-                let id = num::<u32>(&rec[0]).ok_or("movieId is not a whole number")?;
-                let title = utf8(&rec[1], "title")?.to_string();
-                let genres = split_genres(utf8(&rec[2], "genres")?);
-                Ok(RawMovie {
-                    id,
-                    title,
-                    genres,
-                    fallback_year: None,
-                    line,
-                })
-            })();
-            match movie {
-                Ok(m) => out.push(m),
+            match row(rec, line) {
+                Ok(r) => out.push(r),
                 Err(problem) => ctx.malformed(skips, line, problem, &joined(rec))?,
             }
             Ok(())
         })
     };
-    // Quoted titles never hold line breaks in GroupLens files, so chunks split at lines.
-    let (rows, skips, header) = read_parallel(path, 1, &parse)?;
-    check_header(path, &header, MOVIES_HEADER)?;
+    // Quoted fields never hold line breaks in GroupLens files, so chunks split at lines.
+    let (rows, skips, found) = read_parallel(path, 1, &parse)?;
+    check_header(path, &found, header)?;
     Ok(Parsed { rows, skips })
+}
+
+/// Checks a record's field count.
+fn expect_fields(rec: &ByteRecord, n: usize) -> Result<(), String> {
+    if rec.len() == n {
+        Ok(())
+    } else {
+        Err(format!("expected {n} fields, found {}", rec.len()))
+    }
+}
+
+/// `movieId,title,genres` (movies.csv).
+pub fn read_movies_csv(path: &Path, lenient: bool) -> Result<Parsed<RawMovie>, DataError> {
+    read_csv_rows(path, lenient, MOVIES_HEADER, |rec, line| {
+        expect_fields(rec, 3)?;
+        Ok(RawMovie {
+            id: num::<u32>(&rec[0]).ok_or("movieId is not a whole number")?,
+            title: utf8(&rec[1], "title")?.to_string(),
+            genres: split_genres(utf8(&rec[2], "genres")?),
+            fallback_year: None,
+            line,
+        })
+    })
 }
 
 /// `userId,movieId,tag,timestamp` (tags.csv).
 pub fn read_tags_csv(path: &Path, lenient: bool) -> Result<Parsed<RawTag>, DataError> {
-    let ctx = RowContext {
-        file: path,
-        lenient,
-    };
-    let parse = |chunk: &[u8], first: u64, out: &mut Vec<RawTag>, skips: &mut Skips| {
-        csv_chunk(chunk, first, ctx, skips, |rec, line, skips| {
-            let tag = (|| -> Result<RawTag, String> {
-                if rec.len() != 4 {
-                    return Err(format!("expected 4 fields, found {}", rec.len()));
-                }
-                Ok(RawTag {
-                    user_id: num(&rec[0]).ok_or("userId is not a whole number")?,
-                    movie_id: num(&rec[1]).ok_or("movieId is not a whole number")?,
-                    text: utf8(&rec[2], "tag")?.to_string(),
-                    time: num(&rec[3]).ok_or("timestamp is not a whole number")?,
-                })
-            })();
-            match tag {
-                Ok(t) => out.push(t),
-                Err(problem) => ctx.malformed(skips, line, problem, &joined(rec))?,
-            }
-            Ok(())
+    read_csv_rows(path, lenient, TAGS_HEADER, |rec, _| {
+        expect_fields(rec, 4)?;
+        Ok(RawTag {
+            user_id: num(&rec[0]).ok_or("userId is not a whole number")?,
+            movie_id: num(&rec[1]).ok_or("movieId is not a whole number")?,
+            text: utf8(&rec[2], "tag")?.to_string(),
+            time: num(&rec[3]).ok_or("timestamp is not a whole number")?,
         })
-    };
-    let (rows, skips, header) = read_parallel(path, 1, &parse)?;
-    check_header(path, &header, TAGS_HEADER)?;
-    Ok(Parsed { rows, skips })
+    })
 }
 
 /// `movieId,imdbId,tmdbId` (links.csv); an empty id is allowed (not every movie has one).
 pub fn read_links_csv(path: &Path, lenient: bool) -> Result<Parsed<RawLink>, DataError> {
-    let ctx = RowContext {
-        file: path,
-        lenient,
+    let optional = |f: &[u8], what: &str| -> Result<Option<u32>, String> {
+        if f.iter().all(u8::is_ascii_whitespace) {
+            Ok(None)
+        } else {
+            num(f)
+                .map(Some)
+                .ok_or(format!("{what} is not a whole number"))
+        }
     };
-    let parse = |chunk: &[u8], first: u64, out: &mut Vec<RawLink>, skips: &mut Skips| {
-        csv_chunk(chunk, first, ctx, skips, |rec, line, skips| {
-            let link = (|| -> Result<RawLink, String> {
-                if rec.len() != 3 {
-                    return Err(format!("expected 3 fields, found {}", rec.len()));
-                }
-                let optional = |f: &[u8], what: &str| -> Result<Option<u32>, String> {
-                    if f.iter().all(u8::is_ascii_whitespace) {
-                        Ok(None)
-                    } else {
-                        num(f)
-                            .map(Some)
-                            .ok_or(format!("{what} is not a whole number"))
-                    }
-                };
-                Ok(RawLink {
-                    movie_id: num(&rec[0]).ok_or("movieId is not a whole number")?,
-                    imdb_id: optional(&rec[1], "imdbId")?,
-                    tmdb_id: optional(&rec[2], "tmdbId")?,
-                })
-            })();
-            match link {
-                Ok(l) => out.push(l),
-                Err(problem) => ctx.malformed(skips, line, problem, &joined(rec))?,
-            }
-            Ok(())
+    read_csv_rows(path, lenient, LINKS_HEADER, |rec, _| {
+        expect_fields(rec, 3)?;
+        Ok(RawLink {
+            movie_id: num(&rec[0]).ok_or("movieId is not a whole number")?,
+            imdb_id: optional(&rec[1], "imdbId")?,
+            tmdb_id: optional(&rec[2], "tmdbId")?,
         })
-    };
-    let (rows, skips, header) = read_parallel(path, 1, &parse)?;
-    check_header(path, &header, LINKS_HEADER)?;
-    Ok(Parsed { rows, skips })
+    })
 }
 
 /// "Adventure|Animation" → ["Adventure", "Animation"]; "(no genres listed)" → [].
