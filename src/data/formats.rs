@@ -419,8 +419,16 @@ fn text_lines(text: &str) -> impl Iterator<Item = (u64, &str)> {
         .filter(|(_, l)| !l.is_empty())
 }
 
-/// `MovieID::Title::Genres` (movies.dat; latin-1 in ml-1m).
-pub fn read_movies_dat(path: &Path, lenient: bool) -> Result<Parsed<RawMovie>, DataError> {
+/// Reads a small separated text file (UTF-8, else latin-1) with no header: splits
+/// each line on `sep`, checks the field count, turns the fields into a row with `row`
+/// (given the fields and the line number), and reports bad lines.
+fn read_text_rows<T>(
+    path: &Path,
+    lenient: bool,
+    sep: &str,
+    fields_per_row: usize,
+    mut row: impl FnMut(&[&str], u64) -> Result<T, String>,
+) -> Result<Parsed<T>, DataError> {
     let ctx = RowContext {
         file: path,
         lenient,
@@ -429,56 +437,46 @@ pub fn read_movies_dat(path: &Path, lenient: bool) -> Result<Parsed<RawMovie>, D
     let mut rows = Vec::new();
     let mut skips = Skips::default();
     for (line, l) in text_lines(&text) {
-        let fields: Vec<&str> = l.split("::").collect();
-        let movie = if fields.len() != 3 {
-            Err(format!("expected 3 fields, found {}", fields.len()))
+        let fields: Vec<&str> = l.split(sep).collect();
+        let parsed = if fields.len() == fields_per_row {
+            row(&fields, line)
         } else {
-            num::<u32>(fields[0].as_bytes())
-                .ok_or_else(|| "MovieID is not a whole number".to_string())
-                .map(|id| RawMovie {
-                    id,
-                    title: fields[1].to_string(),
-                    genres: split_genres(fields[2]),
-                    fallback_year: None,
-                    line,
-                })
+            Err(format!(
+                "expected {fields_per_row} fields, found {}",
+                fields.len()
+            ))
         };
-        match movie {
-            Ok(m) => rows.push(m),
+        match parsed {
+            Ok(r) => rows.push(r),
             Err(problem) => ctx.malformed(&mut skips, line, problem, l.as_bytes())?,
         }
     }
     Ok(Parsed { rows, skips })
 }
 
+/// `MovieID::Title::Genres` (movies.dat; latin-1 in ml-1m).
+pub fn read_movies_dat(path: &Path, lenient: bool) -> Result<Parsed<RawMovie>, DataError> {
+    read_text_rows(path, lenient, "::", 3, |f, line| {
+        Ok(RawMovie {
+            id: num(f[0].as_bytes()).ok_or("MovieID is not a whole number")?,
+            title: f[1].to_string(),
+            genres: split_genres(f[2]),
+            fallback_year: None,
+            line,
+        })
+    })
+}
+
 /// `UserID::MovieID::Tag::Timestamp` (ml-10m's tags.dat).
 pub fn read_tags_dat(path: &Path, lenient: bool) -> Result<Parsed<RawTag>, DataError> {
-    let ctx = RowContext {
-        file: path,
-        lenient,
-    };
-    let text = read_small(path)?;
-    let mut rows = Vec::new();
-    let mut skips = Skips::default();
-    for (line, l) in text_lines(&text) {
-        let fields: Vec<&str> = l.split("::").collect();
-        let tag = (|| -> Result<RawTag, String> {
-            if fields.len() != 4 {
-                return Err(format!("expected 4 fields, found {}", fields.len()));
-            }
-            Ok(RawTag {
-                user_id: num(fields[0].as_bytes()).ok_or("UserID is not a whole number")?,
-                movie_id: num(fields[1].as_bytes()).ok_or("MovieID is not a whole number")?,
-                text: fields[2].to_string(),
-                time: num(fields[3].as_bytes()).ok_or("Timestamp is not a whole number")?,
-            })
-        })();
-        match tag {
-            Ok(t) => rows.push(t),
-            Err(problem) => ctx.malformed(&mut skips, line, problem, l.as_bytes())?,
-        }
-    }
-    Ok(Parsed { rows, skips })
+    read_text_rows(path, lenient, "::", 4, |f, _| {
+        Ok(RawTag {
+            user_id: num(f[0].as_bytes()).ok_or("UserID is not a whole number")?,
+            movie_id: num(f[1].as_bytes()).ok_or("MovieID is not a whole number")?,
+            text: f[2].to_string(),
+            time: num(f[3].as_bytes()).ok_or("Timestamp is not a whole number")?,
+        })
+    })
 }
 
 // ---------------------------------------------------------------- ml-100k
@@ -518,51 +516,29 @@ pub fn read_items_100k(
     genre_names: &[String],
     lenient: bool,
 ) -> Result<Parsed<RawMovie>, DataError> {
-    let ctx = RowContext {
-        file: path,
-        lenient,
-    };
-    let text = read_small(path)?;
-    let mut rows = Vec::new();
-    let mut skips = Skips::default();
-    let expected = 5 + genre_names.len();
-    for (line, l) in text_lines(&text) {
-        let fields: Vec<&str> = l.split('|').collect();
-        let movie = (|| -> Result<RawMovie, String> {
-            if fields.len() != expected {
-                return Err(format!(
-                    "expected {expected} fields, found {}",
-                    fields.len()
-                ));
+    read_text_rows(path, lenient, "|", 5 + genre_names.len(), |f, line| {
+        let id = num::<u32>(f[0].as_bytes()).ok_or("movie id is not a whole number")?;
+        let mut genres = Vec::new();
+        for (flag, name) in f[5..].iter().zip(genre_names) {
+            match flag.trim() {
+                "1" if name != "unknown" => genres.push(name.clone()),
+                "0" | "1" => {}
+                other => return Err(format!("genre flag {other:?} is not 0 or 1")),
             }
-            let id = num::<u32>(fields[0].as_bytes()).ok_or("movie id is not a whole number")?;
-            let mut genres = Vec::new();
-            for (flag, name) in fields[5..].iter().zip(genre_names) {
-                match flag.trim() {
-                    "1" if name != "unknown" => genres.push(name.clone()),
-                    "0" | "1" => {}
-                    other => return Err(format!("genre flag {other:?} is not 0 or 1")),
-                }
-            }
-            // Release dates look like 01-Jan-1995.
-            let fallback_year = fields[2]
-                .rsplit('-')
-                .next()
-                .and_then(|y| y.trim().parse::<u16>().ok());
-            Ok(RawMovie {
-                id,
-                title: fields[1].to_string(),
-                genres,
-                fallback_year,
-                line,
-            })
-        })();
-        match movie {
-            Ok(m) => rows.push(m),
-            Err(problem) => ctx.malformed(&mut skips, line, problem, l.as_bytes())?,
         }
-    }
-    Ok(Parsed { rows, skips })
+        // Release dates look like 01-Jan-1995.
+        let fallback_year = f[2]
+            .rsplit('-')
+            .next()
+            .and_then(|y| y.trim().parse::<u16>().ok());
+        Ok(RawMovie {
+            id,
+            title: f[1].to_string(),
+            genres,
+            fallback_year,
+            line,
+        })
+    })
 }
 
 #[cfg(test)]
