@@ -56,26 +56,8 @@ const WORDS: &[&str] = &[
     "wolf",
     "dragon",
 ];
-const GENRES: &[&str] = &[
-    "Action",
-    "Adventure",
-    "Animation",
-    "Children",
-    "Comedy",
-    "Crime",
-    "Documentary",
-    "Drama",
-    "Fantasy",
-    "Film-Noir",
-    "Horror",
-    "Musical",
-    "Mystery",
-    "Romance",
-    "Sci-Fi",
-    "Thriller",
-    "War",
-    "Western",
-];
+/// The MovieLens genre names, shared with the synthetic dataset generator.
+const GENRES: &[&str] = reel::synth::GENRES;
 
 /// 87,585 synthetic haystacks shaped like reel's: "Title / alt 1999 Genre Genre", with a
 /// long-tailed popularity. Seeded, so every run matches the same strings.

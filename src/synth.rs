@@ -48,7 +48,8 @@ impl SynthSpec {
     }
 }
 
-const GENRES: &[&str] = &[
+/// The MovieLens genre names.
+pub const GENRES: &[&str] = &[
     "Action",
     "Adventure",
     "Animation",
