@@ -39,3 +39,21 @@ pub fn config_dir() -> Option<PathBuf> {
 pub fn profiles_dir() -> Option<PathBuf> {
     data_dir().map(|d| d.join("profiles"))
 }
+
+/// The dataset folder to use: `explicit` (`--data`), else `$REEL_DATA` (when set and
+/// not empty), else `<datasets dir>/ml-latest-small`. Whether it exists is the caller's
+/// question. `None` only when nothing names a folder and the platform has no data dir.
+pub fn dataset_dir(explicit: Option<PathBuf>) -> Option<PathBuf> {
+    explicit
+        .or_else(|| {
+            std::env::var_os(DATA_ENV)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        })
+        .or_else(|| datasets_dir().map(|d| d.join(DEFAULT_DATASET)))
+}
+
+/// True when `--data` or `$REEL_DATA` names the dataset folder (not the default).
+pub fn dataset_dir_named(explicit: Option<&PathBuf>) -> bool {
+    explicit.is_some() || std::env::var_os(DATA_ENV).is_some_and(|v| !v.is_empty())
+}

@@ -91,8 +91,9 @@ fn run(cli: Cli) -> Result<()> {
 /// default one is empty, offers to download ml-latest-small first (on a terminal).
 fn run_app(cli: &Cli) -> Result<()> {
     use std::io::IsTerminal;
-    let named = cli.data.data.is_some() || std::env::var_os(crate::paths::DATA_ENV).is_some();
-    let dir = crate::tui::resolve_data_dir(cli.data.data.clone())?;
+    let named = crate::paths::dataset_dir_named(cli.data.data.as_ref());
+    let dir = crate::paths::dataset_dir(cli.data.data.clone())
+        .context("this platform has no standard data directory; pass --data DIR")?;
     if !named && !dir.is_dir() && std::io::stdin().is_terminal() {
         eprint!(
             "No MovieLens data yet. Download {} (about 1 MB, from GroupLens) into {}? [Y/n] ",
@@ -113,28 +114,21 @@ fn run_app(cli: &Cli) -> Result<()> {
             })?;
         }
     }
-    crate::tui::run(Some(dir), &cli.profile)
+    crate::tui::run(dir, cli.data.load_options(), &cli.profile)
 }
 
 impl DataArgs {
     /// The dataset folder: `--data`, else `$REEL_DATA`, else the default data directory.
     pub fn resolve_dir(&self) -> Result<PathBuf> {
-        if let Some(dir) = &self.data {
-            return Ok(dir.clone());
-        }
-        if let Some(dir) = std::env::var_os(crate::paths::DATA_ENV) {
-            return Ok(PathBuf::from(dir));
-        }
-        let default = crate::paths::datasets_dir()
-            .map(|d| d.join(crate::paths::DEFAULT_DATASET))
+        let dir = crate::paths::dataset_dir(self.data.clone())
             .context("this platform has no standard data directory; pass --data DIR")?;
-        if !default.is_dir() {
+        if !crate::paths::dataset_dir_named(self.data.as_ref()) && !dir.is_dir() {
             bail!(
                 "no MovieLens data found.\n  Get it with:   reel download            (ml-latest-small, ~1 MB, into {})\n  or point to a folder:  reel --data DIR …   or   REEL_DATA=DIR reel …",
-                default.display()
+                dir.display()
             );
         }
-        Ok(default)
+        Ok(dir)
     }
 
     pub fn load_options(&self) -> LoadOptions {

@@ -28,32 +28,20 @@ use ratatui::crossterm::terminal::{
     disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
 };
 
+use crate::data::LoadOptions;
 use crate::engine::{Engine, Trainers};
 use crate::profile::ProfileStore;
-
-/// The dataset folder: the argument, else `REEL_DATA`, else the downloaded default.
-pub fn resolve_data_dir(data_dir: Option<PathBuf>) -> anyhow::Result<PathBuf> {
-    if let Some(d) = data_dir {
-        return Ok(d);
-    }
-    if let Some(d) = std::env::var_os(crate::paths::DATA_ENV).filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(d));
-    }
-    let default = crate::paths::datasets_dir()
-        .map(|d| d.join(crate::paths::DEFAULT_DATASET))
-        .context("this platform has no standard data directory; pass --data DIR")?;
-    Ok(default)
-}
 
 /// Loads the dataset and profile and trains both models, reporting stages.
 pub fn load_engine(
     data_dir: PathBuf,
+    load: &LoadOptions,
     profile: &str,
     stage: &mut dyn FnMut(String),
 ) -> anyhow::Result<(Engine, Vec<String>)> {
     let store = ProfileStore::default_for(profile)?;
     stage(format!("reading {}", data_dir.display()));
-    let ds = crate::data::load(&data_dir, &crate::data::load::LoadOptions::default())
+    let ds = crate::data::load(&data_dir, load)
         .with_context(|| format!("loading the dataset in {}", data_dir.display()))?;
     stage("reading your profile".into());
     let loaded = store.load()?;
@@ -86,12 +74,11 @@ pub fn restore_terminal() {
     let _ = execute!(std::io::stdout(), LeaveAlternateScreen, DisableMouseCapture);
 }
 
-/// Runs the terminal app until the user quits.
-pub fn run(data_dir: Option<PathBuf>, profile: &str) -> anyhow::Result<()> {
+/// Runs the terminal app on the dataset in `data_dir` until the user quits.
+pub fn run(data_dir: PathBuf, load: LoadOptions, profile: &str) -> anyhow::Result<()> {
     if !crate::profile::valid_name(profile) {
         anyhow::bail!("invalid profile name {profile:?}: use letters, digits, '-' and '_'");
     }
-    let data_dir = resolve_data_dir(data_dir)?;
     // Checked before the screen switches, so the message stays readable.
     if !data_dir.is_dir() {
         anyhow::bail!(
@@ -107,7 +94,7 @@ pub fn run(data_dir: Option<PathBuf>, profile: &str) -> anyhow::Result<()> {
         .spawn(move || {
             let stage_tx = tx.clone();
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                load_engine(data_dir, &profile_name, &mut |s| {
+                load_engine(data_dir, &load, &profile_name, &mut |s| {
                     let _ = stage_tx.send(LoadMsg::Stage(s));
                 })
             }));
