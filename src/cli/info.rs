@@ -17,7 +17,10 @@ pub struct InfoArgs {
 #[derive(Debug, Serialize)]
 pub struct Summary {
     pub source: String,
-    pub layout: String,
+    /// Short, stable name: "csv", "dat" or "ml-100k".
+    pub layout: crate::data::Layout,
+    /// Which releases use that layout, for people.
+    pub layout_description: String,
     pub ratings: u64,
     pub users: u64,
     pub movies: u64,
@@ -92,7 +95,8 @@ pub fn summarize(ds: &Dataset, load_ms: f64) -> Summary {
     };
     Summary {
         source: ds.source.display().to_string(),
-        layout: ds.layout.describe().to_string(),
+        layout: ds.layout,
+        layout_description: ds.layout.describe().to_string(),
         ratings: m.nnz() as u64,
         users,
         movies: ds.catalogue.len() as u64,
@@ -127,7 +131,7 @@ pub fn render(s: &Summary) -> String {
     let mut o = String::new();
     let p = &s.preprocessing;
     let _ = writeln!(o, "Dataset       {}", s.source);
-    let _ = writeln!(o, "Layout        {}", s.layout);
+    let _ = writeln!(o, "Layout        {}", s.layout_description);
     let _ = writeln!(o, "Ratings       {}", thousands(s.ratings));
     let _ = writeln!(o, "Users         {}", thousands(s.users));
     let _ = writeln!(
