@@ -19,7 +19,9 @@ use reel::models::{top_n, Model, TopNFilter, Who};
 fn data() -> RatingMatrix {
     let dir = std::env::var_os("REEL_TEST_DATA")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/shared/data/ml-latest-small"));
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/ml-latest-small")
+        });
     let opts = LoadOptions {
         lenient: false,
         cache: CacheMode::Off,

@@ -60,11 +60,9 @@ impl Fitted {
                 if item as usize >= for_neighbours.n_items() {
                     return Vec::new();
                 }
-                let (items, sims) = for_neighbours.neighbours(item);
-                items
-                    .iter()
-                    .copied()
-                    .zip(sims.iter().copied())
+                for_neighbours
+                    .neighbours(item)
+                    .into_iter()
                     .filter(|&(_, s)| s > 0.0)
                     .take(n)
                     .collect()

@@ -15,6 +15,7 @@ pub mod blend;
 pub mod factors;
 pub mod implicit;
 pub mod item_knn;
+pub mod parallel;
 pub mod popular;
 pub mod similarity;
 pub mod svd;

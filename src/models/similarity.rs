@@ -122,73 +122,69 @@ pub fn top_k(cands: &mut Vec<(u32, f32)>, k: usize) {
     cands.sort_unstable_by(order);
 }
 
+/// A (index, weight) pair packed so that sorting the keys ascending orders by
+/// decreasing weight, then increasing index — the order of [`top_k`] — with the
+/// speed of an integer sort. `weight` must be finite and non-negative (the bits of
+/// such floats grow with the value).
+pub fn weight_key(index: u32, weight: f32) -> u64 {
+    debug_assert!(weight.is_finite() && weight >= 0.0);
+    (u64::from(!weight.to_bits()) << 32) | u64::from(index)
+}
+
+/// Unpacks a [`weight_key`].
+pub fn key_entry(key: u64) -> (u32, f32) {
+    (key as u32, f32::from_bits(!((key >> 32) as u32)))
+}
+
+/// The `k` smallest keys (the `k` best entries), unpacked, in no particular order.
+pub fn best_k_keys(keys: &mut [u64], k: usize) -> Vec<(u32, f32)> {
+    if k == 0 {
+        return Vec::new();
+    }
+    if keys.len() > k {
+        keys.select_nth_unstable(k - 1);
+    }
+    keys[..k.min(keys.len())]
+        .iter()
+        .map(|&key| key_entry(key))
+        .collect()
+}
+
 /// Sparse neighbour lists, one per row (a movie or a user): (neighbour, weight),
-/// each list sorted by decreasing weight. Stored flat (CSR), never dense.
+/// each list in the order it was given. One exact-size allocation per row, taken
+/// over from the lists that computed it (no concatenating copy); never dense.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Neighbours {
-    ptr: Vec<usize>,
-    idx: Vec<u32>,
-    weight: Vec<f32>,
+    lists: Vec<Box<[(u32, f32)]>>,
 }
 
 impl Neighbours {
-    /// Concatenates per-row lists (each already sorted as it should stay).
     pub fn from_lists(lists: Vec<Vec<(u32, f32)>>) -> Self {
-        let total: usize = lists.iter().map(Vec::len).sum();
-        let mut n = Neighbours {
-            ptr: Vec::with_capacity(lists.len() + 1),
-            idx: Vec::with_capacity(total),
-            weight: Vec::with_capacity(total),
-        };
-        n.ptr.push(0);
-        for list in lists {
-            for (j, w) in list {
-                n.idx.push(j);
-                n.weight.push(w);
-            }
-            n.ptr.push(n.idx.len());
-        }
-        n
-    }
-
-    /// Appends rows (used to build the lists chunk by chunk).
-    pub fn extend(&mut self, lists: Vec<Vec<(u32, f32)>>) {
-        if self.ptr.is_empty() {
-            self.ptr.push(0);
-        }
-        for list in lists {
-            for (j, w) in list {
-                self.idx.push(j);
-                self.weight.push(w);
-            }
-            self.ptr.push(self.idx.len());
+        Neighbours {
+            lists: lists.into_iter().map(Vec::into_boxed_slice).collect(),
         }
     }
 
     pub fn n_rows(&self) -> usize {
-        self.ptr.len().saturating_sub(1)
+        self.lists.len()
     }
 
-    /// Neighbours and weights of `row` (empty if out of range).
-    pub fn of(&self, row: usize) -> (&[u32], &[f32]) {
-        if row + 1 >= self.ptr.len() {
-            return (&[], &[]);
-        }
-        let range = self.ptr[row]..self.ptr[row + 1];
-        (&self.idx[range.clone()], &self.weight[range])
+    /// Neighbours of `row` with their weights (empty if out of range).
+    pub fn of(&self, row: usize) -> &[(u32, f32)] {
+        self.lists.get(row).map_or(&[], |l| &l[..])
     }
 
     /// Total number of stored (row, neighbour) pairs.
     pub fn len(&self) -> usize {
-        self.idx.len()
+        self.lists.iter().map(|l| l.len()).sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.idx.is_empty()
+        self.lists.iter().all(|l| l.is_empty())
     }
 
     pub fn heap_bytes(&self) -> usize {
-        self.ptr.len() * std::mem::size_of::<usize>() + self.idx.len() * 8
+        self.lists.len() * std::mem::size_of::<Box<[(u32, f32)]>>() + self.len() * 8
     }
 }
 
@@ -243,14 +239,22 @@ impl SparseSide<'_> {
 /// list of touched entries so that resetting costs only what was used.
 pub struct Accumulator {
     stats: Vec<CoStats>,
+    /// `touched[..n_touched]` are the entries with `n > 0`, in first-touch order.
+    /// One longer than the number of entries so that recording a touch needs no
+    /// branch (the write past the last touched entry always has room).
     touched: Vec<u32>,
+    n_touched: usize,
+    /// Scratch of [`Accumulator::drain_supported`], as long as `touched`.
+    kept: Vec<(u32, CoStats)>,
 }
 
 impl Accumulator {
     pub fn new(n: usize) -> Self {
         Accumulator {
             stats: vec![CoStats::default(); n],
-            touched: Vec::new(),
+            touched: vec![0; n + 1],
+            n_touched: 0,
+            kept: vec![(0, CoStats::default()); n + 1],
         }
     }
 
@@ -271,6 +275,9 @@ impl Accumulator {
     where
         I: IntoIterator<Item = (u32, f32, f32)>,
     {
+        let stats = &mut self.stats[..];
+        let touched = &mut self.touched[..];
+        let mut n_touched = self.n_touched;
         for (rater, xt, wt) in target {
             let mut range = rows.range(rater as usize);
             if limit != u32::MAX {
@@ -281,11 +288,13 @@ impl Accumulator {
             let idx = &rows.idx[range.clone()];
             let xs = &rows.x[range.clone()];
             let ws = &rows.w[range];
+            // The hot loop of every neighbourhood fit (Σ n_u² iterations): no branch
+            // but the loop's own; a first touch is recorded by writing the index
+            // unconditionally and advancing the count only when `n` was 0.
             for ((&j, &xj), &wj) in idx.iter().zip(xs).zip(ws) {
-                let s = &mut self.stats[j as usize];
-                if s.n == 0 {
-                    self.touched.push(j);
-                }
+                let s = &mut stats[j as usize];
+                touched[n_touched] = j;
+                n_touched += usize::from(s.n == 0);
                 s.n += 1;
                 s.xy += xt * xj;
                 s.xx += xx;
@@ -293,15 +302,21 @@ impl Accumulator {
                 s.c += wt * wj;
             }
         }
+        self.n_touched = n_touched;
     }
 
-    /// The touched entries with their sums; clears the scratch afterwards.
-    pub fn drain(&mut self, mut f: impl FnMut(u32, &CoStats)) {
-        for &j in &self.touched {
-            f(j, &self.stats[j as usize]);
-            self.stats[j as usize] = CoStats::default();
+    /// The touched entries whose sums pass `keep`; clears the scratch. Most touched
+    /// pairs of a sparse matrix have a single co-rater: they are dropped without a
+    /// branch while the scratch is cleared (`keep` should be branch-free too).
+    pub fn drain_where(&mut self, keep: impl Fn(&CoStats) -> bool) -> &[(u32, CoStats)] {
+        let mut n_kept = 0;
+        for &j in &self.touched[..self.n_touched] {
+            let s = std::mem::take(&mut self.stats[j as usize]);
+            self.kept[n_kept] = (j, s);
+            n_kept += usize::from(keep(&s));
         }
-        self.touched.clear();
+        self.n_touched = 0;
+        &self.kept[..n_kept]
     }
 }
 
@@ -322,6 +337,21 @@ mod tests {
     }
 
     #[test]
+    fn packed_keys_order_like_top_k() {
+        let v = vec![(5, 0.1), (1, 0.9), (2, 0.5), (7, 0.9), (3, 0.0), (4, 0.5)];
+        for k in 0..8 {
+            let mut expected = v.clone();
+            top_k(&mut expected, k);
+            let mut keys: Vec<u64> = v.iter().map(|&(j, w)| weight_key(j, w)).collect();
+            let mut got = best_k_keys(&mut keys, k);
+            // The same entries; sorted, the same order.
+            let n = got.len();
+            top_k(&mut got, n);
+            assert_eq!(got, expected, "k = {k}");
+        }
+    }
+
+    #[test]
     fn shrinkage_follows_the_formula() {
         assert_eq!(shrink(0.5, 1, 100.0), 0.0);
         assert!((shrink(0.5, 11, 100.0) - 0.5 * 10.0 / 110.0).abs() < 1e-7);
@@ -338,9 +368,9 @@ mod tests {
     fn neighbours_round_trip() {
         let n = Neighbours::from_lists(vec![vec![(1, 0.5), (2, 0.25)], vec![], vec![(0, 1.0)]]);
         assert_eq!(n.n_rows(), 3);
-        assert_eq!(n.of(0), (&[1u32, 2][..], &[0.5f32, 0.25][..]));
-        assert!(n.of(1).0.is_empty());
-        assert!(n.of(7).0.is_empty());
+        assert_eq!(n.of(0), &[(1, 0.5), (2, 0.25)]);
+        assert!(n.of(1).is_empty());
+        assert!(n.of(7).is_empty());
         assert_eq!(n.len(), 3);
     }
 
@@ -361,7 +391,7 @@ mod tests {
         // Target with ratings by both raters: x_t = 2 (rater 0), -1 (rater 1).
         acc.accumulate([(0u32, 2.0f32, 1.0f32), (1, -1.0, 2.0)], &rows);
         let mut got = Vec::new();
-        acc.drain(|j, s| got.push((j, *s)));
+        got.extend(acc.drain_where(|_| true).iter().copied());
         got.sort_by_key(|g| g.0);
         assert_eq!(got[0].0, 0);
         assert_eq!(got[0].1.n, 1);
@@ -372,11 +402,19 @@ mod tests {
         assert_eq!(got[1].1.yy, 4.0 + 9.0);
         assert_eq!(got[1].1.c, 1.0 + 2.0 * 0.5);
         let mut again = 0;
-        acc.drain(|_, _| again += 1);
+        again += acc.drain_where(|_| true).len();
         assert_eq!(again, 0);
         acc.accumulate([(1u32, 1.0f32, 1.0f32)], &rows);
-        acc.drain(|j, s| {
-            assert_eq!((j, s.n, s.xy), (1, 1, 3.0));
-        });
+        let got: Vec<_> = acc
+            .drain_where(|_| true)
+            .iter()
+            .map(|(j, s)| (*j, s.n, s.xy))
+            .collect();
+        assert_eq!(got, vec![(1, 1, 3.0)]);
+        // A keep rule drops entries but still clears them.
+        acc.accumulate([(0u32, 1.0f32, 1.0f32), (1, 1.0, 1.0)], &rows);
+        let kept: Vec<u32> = acc.drain_where(|s| s.n >= 2).iter().map(|p| p.0).collect();
+        assert_eq!(kept, vec![1]);
+        assert!(acc.drain_where(|_| true).is_empty());
     }
 }
