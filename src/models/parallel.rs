@@ -68,6 +68,38 @@ where
     })
 }
 
+/// Runs two independent fits at once (`rayon::join`), each reporting progress as
+/// if alone; the reports reach `progress` on the calling thread, interleaved. On
+/// two cores this fills the gaps of each fit's serial steps and barriers.
+pub fn join_fits<A, B>(
+    a: impl FnOnce(&mut dyn FnMut(Progress)) -> A + Send,
+    b: impl FnOnce(&mut dyn FnMut(Progress)) -> B + Send,
+    progress: &mut dyn FnMut(Progress),
+) -> (A, B)
+where
+    A: Send,
+    B: Send,
+{
+    let (tx, rx) = mpsc::channel::<Progress>();
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(move || {
+            let tx_b = tx.clone();
+            // A failed send only means nobody is listening any more.
+            rayon::join(
+                move || a(&mut |p| drop(tx.send(p))),
+                move || b(&mut |p| drop(tx_b.send(p))),
+            )
+        });
+        for p in rx {
+            progress(p);
+        }
+        match worker.join() {
+            Ok(out) => out,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
 /// A scratch borrowed from the idle list, returned to it when rayon's job ends,
 /// with the count of rows the job finished and has not yet reported.
 struct Reused<'a, S> {
@@ -138,6 +170,30 @@ mod tests {
         assert_eq!(out, (0..1000).map(|r| r * 2).collect::<Vec<_>>());
         assert_eq!(seen.last(), Some(&(1000, 1000)));
         assert!(seen.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn joined_fits_return_both_results_and_forward_all_progress() {
+        let report = |stage: &'static str, n: u64| {
+            move |progress: &mut dyn FnMut(Progress)| {
+                for done in 1..=n {
+                    progress(Progress {
+                        stage: stage.into(),
+                        done,
+                        total: n,
+                    });
+                }
+                stage.len()
+            }
+        };
+        let mut seen = Vec::new();
+        let (a, b) = join_fits(report("epoch", 5), report("implicit", 3), &mut |p| {
+            seen.push((p.stage, p.done))
+        });
+        assert_eq!((a, b), (5, 8));
+        assert_eq!(seen.len(), 8);
+        assert!(seen.contains(&("epoch".to_string(), 5)));
+        assert!(seen.contains(&("implicit".to_string(), 3)));
     }
 
     #[test]

@@ -28,6 +28,7 @@ use rayon::prelude::*;
 
 pub use super::factors::{append_user, RankingConfig};
 use super::factors::{rating_range, BiasedMf, Factors, MfUser, Ranker, RatedLists};
+use super::parallel::join_fits;
 use super::{Model, Progress, UserModel, Who};
 use crate::data::RatingMatrix;
 
@@ -104,11 +105,17 @@ impl SvdModel {
         config: &SvdConfig,
         progress: &mut dyn FnMut(Progress),
     ) -> Self {
-        let mf = fit_sgd(train, config, progress);
-        let ranker = config
-            .ranking
-            .as_ref()
-            .map(|rc| Ranker::fit(train, rc, progress));
+        // The rating model and the ranking model are independent: fitted at once.
+        let (mf, ranker) = join_fits(
+            |progress| fit_sgd(train, config, progress),
+            |progress| {
+                config
+                    .ranking
+                    .as_ref()
+                    .map(|rc| Ranker::fit(train, rc, progress))
+            },
+            progress,
+        );
         SvdModel {
             config: config.clone(),
             mf,
