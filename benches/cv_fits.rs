@@ -3,30 +3,14 @@
 //! fits them (same splitter, registry and seed). `cargo bench --bench cv_fits`;
 //! `REEL_TEST_DATA` overrides the data folder.
 
-use std::path::PathBuf;
+mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use reel::data::{CacheMode, LoadOptions};
 use reel::eval::registry::fit_by_name;
 use reel::eval::split::k_fold;
 
 fn bench(c: &mut Criterion) {
-    let dir = std::env::var_os("REEL_TEST_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/ml-latest-small")
-        });
-    let opts = LoadOptions {
-        cache: CacheMode::Off,
-        ..LoadOptions::default()
-    };
-    let data = match reel::data::load(&dir, &opts) {
-        Ok(ds) => ds.ratings,
-        Err(e) => panic!(
-            "ml-latest-small not loadable at {} ({e}); set REEL_TEST_DATA",
-            dir.display()
-        ),
-    };
+    let data = common::ml_latest_small();
     let folds = match k_fold(&data, 5, 42) {
         Ok(f) => f,
         Err(e) => panic!("cannot split: {e}"),

@@ -1,35 +1,15 @@
 //! Fit and fold-in timings of the neighbourhood models on ml-latest-small
 //! (`REEL_TEST_DATA` overrides the folder). `cargo bench --bench knn`.
 
-use std::path::PathBuf;
+mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use reel::data::{CacheMode, LoadOptions, RatingMatrix};
 use reel::models::item_knn::{ItemKnn, ItemKnnConfig};
 use reel::models::user_knn::{UserKnn, UserKnnConfig};
 use reel::models::{top_n, Model, TopNFilter, Who};
 
-fn load() -> RatingMatrix {
-    let dir = std::env::var_os("REEL_TEST_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/ml-latest-small")
-        });
-    let opts = LoadOptions {
-        cache: CacheMode::Off,
-        ..LoadOptions::default()
-    };
-    match reel::data::load(&dir, &opts) {
-        Ok(ds) => ds.ratings,
-        Err(e) => panic!(
-            "ml-latest-small not loadable at {} ({e}); set REEL_TEST_DATA",
-            dir.display()
-        ),
-    }
-}
-
 fn bench(c: &mut Criterion) {
-    let m = load();
+    let m = common::ml_latest_small();
     let mut g = c.benchmark_group("knn");
     g.sample_size(10);
     g.bench_function("item_knn_fit", |b| {

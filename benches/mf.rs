@@ -8,32 +8,13 @@
 //! - `fold-in + top-10`: a new 200-rating profile folded in and ranked over
 //!   the whole catalogue (`for_user(Who::New)` + `top_n`).
 
-use std::path::PathBuf;
+mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use reel::data::{load, CacheMode, LoadOptions, Rating, RatingMatrix};
+use reel::data::{Rating, RatingMatrix};
 use reel::models::als::{AlsConfig, AlsModel};
 use reel::models::svd::{SvdConfig, SvdModel};
 use reel::models::{top_n, Model, TopNFilter, Who};
-
-fn data() -> RatingMatrix {
-    let dir = std::env::var_os("REEL_TEST_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/ml-latest-small")
-        });
-    let opts = LoadOptions {
-        lenient: false,
-        cache: CacheMode::Off,
-    };
-    match load(&dir, &opts) {
-        Ok(ds) => ds.ratings,
-        Err(e) => panic!(
-            "ml-latest-small not loadable at {} ({e}); set REEL_TEST_DATA",
-            dir.display()
-        ),
-    }
-}
 
 /// A seeded 80% of the ratings.
 fn train_part(all: &RatingMatrix) -> RatingMatrix {
@@ -58,7 +39,7 @@ fn profile(m: &RatingMatrix) -> Vec<(u32, f32)> {
 }
 
 fn benches(c: &mut Criterion) {
-    let all = data();
+    let all = common::ml_latest_small();
     let train = train_part(&all);
     let mut g = c.benchmark_group("mf");
     g.sample_size(10);

@@ -13,7 +13,6 @@ use rayon::prelude::*;
 
 pub use super::factors::{append_user, RankingConfig};
 use super::factors::{rating_range, BiasedMf, Factors, MfUser, Ranker, RatedLists};
-use super::parallel::join_fits;
 use super::{Model, Progress, UserModel, Who};
 use crate::data::RatingMatrix;
 
@@ -58,21 +57,17 @@ pub struct AlsModel {
 
 impl AlsModel {
     /// Fits on `train`, reporting progress once per iteration (stage
-    /// "als iteration"), then per iteration of the ranking model.
+    /// "als iteration") and, fitted at the same time, per iteration of the
+    /// ranking model.
     pub fn fit(
         train: &RatingMatrix,
         config: &AlsConfig,
         progress: &mut dyn FnMut(Progress),
     ) -> Self {
-        // The rating model and the ranking model are independent: fitted at once.
-        let (mf, ranker) = join_fits(
+        let (mf, ranker) = Ranker::fit_beside(
+            train,
+            config.ranking.as_ref(),
             |progress| fit_als(train, config, progress),
-            |progress| {
-                config
-                    .ranking
-                    .as_ref()
-                    .map(|rc| Ranker::fit(train, rc, progress))
-            },
             progress,
         );
         AlsModel {

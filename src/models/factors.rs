@@ -6,6 +6,7 @@
 use nalgebra::{DMatrix, DVector};
 
 use super::implicit::{ImplicitConfig, ImplicitMf, ImplicitUser};
+use super::parallel::join_fits;
 use super::{Progress, UserModel, Who};
 use crate::data::{Rating, RatingMatrix};
 
@@ -280,6 +281,21 @@ impl Ranker {
             implicit: ImplicitMf::fit(train, &config.implicit, progress),
             rating_weight: config.rating_weight,
         }
+    }
+
+    /// Fits a rating model (`fit_rating`) and, if configured, the ranking model
+    /// at the same time: they are independent (see [`join_fits`]).
+    pub fn fit_beside<M: Send>(
+        train: &RatingMatrix,
+        config: Option<&RankingConfig>,
+        fit_rating: impl FnOnce(&mut dyn FnMut(Progress)) -> M + Send,
+        progress: &mut dyn FnMut(Progress),
+    ) -> (M, Option<Ranker>) {
+        join_fits(
+            fit_rating,
+            |progress| config.map(|rc| Ranker::fit(train, rc, progress)),
+            progress,
+        )
     }
 }
 

@@ -28,7 +28,6 @@ use rayon::prelude::*;
 
 pub use super::factors::{append_user, RankingConfig};
 use super::factors::{rating_range, BiasedMf, Factors, MfUser, Ranker, RatedLists};
-use super::parallel::join_fits;
 use super::{Model, Progress, UserModel, Who};
 use crate::data::RatingMatrix;
 
@@ -98,22 +97,18 @@ struct Entry {
 }
 
 impl SvdModel {
-    /// Fits on `train`, reporting progress once per epoch (stage "epoch"), then
-    /// per iteration of the ranking model (stage "implicit iteration").
+    /// Fits on `train`, reporting progress once per epoch (stage "epoch") and,
+    /// fitted at the same time, per iteration of the ranking model (stage
+    /// "implicit iteration").
     pub fn fit(
         train: &RatingMatrix,
         config: &SvdConfig,
         progress: &mut dyn FnMut(Progress),
     ) -> Self {
-        // The rating model and the ranking model are independent: fitted at once.
-        let (mf, ranker) = join_fits(
+        let (mf, ranker) = Ranker::fit_beside(
+            train,
+            config.ranking.as_ref(),
             |progress| fit_sgd(train, config, progress),
-            |progress| {
-                config
-                    .ranking
-                    .as_ref()
-                    .map(|rc| Ranker::fit(train, rc, progress))
-            },
             progress,
         );
         SvdModel {
