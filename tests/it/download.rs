@@ -3,7 +3,7 @@
 //! (read in place from REEL_TEST_DATA or ../shared/data/ml-latest-small; never copied
 //! into the repository).
 
-mod common;
+use crate::common;
 
 use md5::{Digest, Md5};
 use reel::data::download::{download, DownloadError, DownloadOptions};

@@ -1,6 +1,6 @@
 //! The real GroupLens ml-latest-small, read in place.
 
-mod common;
+use crate::common;
 
 use reel::data::{self, CacheMode, CacheStatus, LoadOptions};
 

@@ -1,7 +1,7 @@
 //! Measurement harness for the neighbourhood models on the real ml-latest-small:
 //! 5-fold CV RMSE/MAE, per-user-holdout NDCG@10/HR@10, fit and fold-in timings.
 //! These are `#[ignore]`d reports, built only with the `harness` feature:
-//! `cargo test --release --features harness --test models_knn_eval -- --ignored --nocapture NAME`;
+//! `cargo test --release --features harness --test it -- --ignored --nocapture models_knn_eval::NAME`;
 //! the checks live in `models_knn_real.rs`.
 
 use std::path::PathBuf;

@@ -1,9 +1,9 @@
 //! Snapshots of every view on ratatui's TestBackend, at several sizes (fixture data,
 //! temporary mean model).
 
-mod engine_support;
+use crate::engine_support;
 
-use engine_support::{fixture, temp_models, temp_trainers};
+use crate::engine_support::{fixture, temp_models, temp_trainers};
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::Terminal;

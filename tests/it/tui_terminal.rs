@@ -3,7 +3,7 @@
 //! check that the profile was saved and the terminal was restored (alternate screen left,
 //! cursor shown, and `stty` afterwards finds canonical mode and echo back on).
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::Path;

@@ -1,5 +1,5 @@
 //! Tuning and measurement harness for the factor models (ignored by default;
-//! run with `cargo test --release --features harness --test models_mf_tune -- --ignored --nocapture <name>`).
+//! run with `cargo test --release --features harness --test it -- --ignored --nocapture models_mf_tune::<name>`).
 //!
 //! Settings override the defaults through environment variables holding
 //! `key=value` lists, e.g. `REEL_SVD="factors=32,epochs=40"`,
@@ -14,11 +14,11 @@
 //! Reported figures: `cv5` (5-fold CV, RMSE/MAE, fit times) and `topn`
 //! (per-user 20% holdout, NDCG@10 / HR@10).
 
-mod models_mf_support;
+use crate::models_mf_support;
 
 use std::time::Instant;
 
-use models_mf_support::*;
+use crate::models_mf_support::*;
 use reel::data::Rating;
 use reel::models::als::{AlsConfig, AlsModel};
 use reel::models::implicit::ImplicitConfig;

@@ -4,7 +4,7 @@
 //! the eval module's splits and runners. Bounds sit a little above the measured
 //! values (see the report test in `models_knn_eval.rs`) so that a regression trips them.
 
-mod common;
+use crate::common;
 
 use reel::data::{CacheMode, LoadOptions, RatingMatrix};
 use reel::eval::{evaluate_ratings, evaluate_top_n, user_holdout, KFold, TopNConfig};

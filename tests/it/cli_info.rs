@@ -1,6 +1,6 @@
 //! `reel info` as a user runs it: the real binary on the real data and on bad input.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

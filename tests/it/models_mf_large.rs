@@ -1,6 +1,6 @@
 //! Timing on a synthetic MovieLens-25M-sized matrix (ignored by default; it
 //! needs ~3 GB of memory). Run with
-//! `cargo test --release --features harness --test models_mf_large -- --ignored --nocapture`.
+//! `cargo test --release --features harness --test it -- --ignored --nocapture models_mf_large`.
 //! Per-epoch / per-iteration wall times come from the progress callback.
 //! `REEL_LARGE_RATINGS` overrides the number of generated ratings.
 

@@ -3,7 +3,7 @@
 //! panic with instructions when it is missing). Bounds are set to catch
 //! regressions, with margin over the measured values noted beside each.
 
-mod common;
+use crate::common;
 
 use reel::data::{load, CacheMode, LoadOptions, Rating, RatingMatrix};
 use reel::eval::split::{user_holdout, KFold};

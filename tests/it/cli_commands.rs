@@ -2,7 +2,7 @@
 //! them: the real binary on the real ml-latest-small, with every platform folder in a
 //! temporary directory so the user's real profile is never touched.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -1,6 +1,6 @@
 //! Profile files: round trip, atomic saves, corrupt files moved aside, cross-dataset loads.
 
-mod engine_support;
+use crate::engine_support;
 
 use reel::profile::{Mark, ProfileStore, RatingEntry, UserProfile};
 use std::fs;

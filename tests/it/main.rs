@@ -1,0 +1,37 @@
+//! All integration tests, as modules of one test binary: each extra binary costs a link
+//! on every build, which dominates a fresh `cargo test` on a small machine.
+//!
+//! The measurement and tuning harnesses (`*_eval`, `*_tune`, `*_large`) are `#[ignore]`d
+//! reports that build only with `--features harness`; each module's header gives its command.
+
+mod common;
+mod engine_support;
+
+mod cli_commands;
+mod cli_info;
+mod data_layouts;
+mod data_real;
+mod download;
+mod engine_live;
+mod engine_real;
+mod eval_cli;
+mod eval_props;
+mod eval_protocol;
+mod models_knn;
+mod models_knn_real;
+mod models_mf;
+mod models_mf_real;
+mod profile_store;
+mod tui_config;
+mod tui_flow;
+mod tui_terminal;
+mod tui_views;
+
+#[cfg(feature = "harness")]
+mod models_knn_eval;
+#[cfg(feature = "harness")]
+mod models_mf_large;
+#[cfg(feature = "harness")]
+mod models_mf_support;
+#[cfg(feature = "harness")]
+mod models_mf_tune;
