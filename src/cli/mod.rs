@@ -10,7 +10,7 @@ pub mod recommend;
 pub mod similar;
 pub mod train;
 
-use crate::data::{self, CacheMode, Dataset, LoadOptions};
+use crate::data::{CacheMode, Dataset, LoadOptions};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -156,9 +156,7 @@ impl DataArgs {
 
     /// Resolves and loads the dataset.
     pub fn load(&self) -> Result<Dataset> {
-        let dir = self.resolve_dir()?;
-        data::load(&dir, &self.load_options())
-            .with_context(|| format!("cannot load MovieLens data from {}", dir.display()))
+        crate::engine::load_dataset(&self.open_options()?)
     }
 }
 

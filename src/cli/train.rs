@@ -7,7 +7,7 @@ use std::io::Write as _;
 use std::time::Instant;
 
 use super::DataArgs;
-use crate::engine::{open_models, Stage};
+use crate::engine::{open_models, ListOrigin, Stage};
 
 #[derive(Args, Debug, Clone)]
 pub struct TrainArgs {
@@ -24,17 +24,15 @@ pub fn run(data: &DataArgs, args: &TrainArgs) -> Result<()> {
     if !args.algo.is_empty() {
         opts.lists = Some(args.algo.clone());
     }
-    let Some(dir) = opts.model_cache.clone() else {
+    if opts.model_cache.is_none() {
         anyhow::bail!(
             "models are not saved with --no-cache (or without a platform cache directory)"
         );
-    };
-    if args.force {
-        opts.model_cache = None;
     }
+    opts.retrain = args.force;
     let started = Instant::now();
     let mut stderr = std::io::stderr();
-    let (models, trainers) = open_models(&opts, &mut |s: Stage| {
+    let (models, _) = open_models(&opts, &mut |s: Stage| {
         let pct = s
             .overall
             .map(|f| format!("{:>3.0}% ", f * 100.0))
@@ -43,31 +41,31 @@ pub fn run(data: &DataArgs, args: &TrainArgs) -> Result<()> {
         let _ = stderr.flush();
     })?;
     let _ = writeln!(stderr);
-    if args.force {
-        // Trained without a cache above; save now.
-        let key = crate::models::store::DatasetKey::of(&models.dataset().ratings);
-        for (id, spec) in models.lists() {
-            if let Some(model) = models.model(id) {
-                let file = crate::models::store::file_for(&dir, &key, &spec.name);
-                crate::models::store::save(&file, &key, &spec.name, model)?;
-            }
-        }
-    }
     let mut out = String::new();
-    for t in &trainers.0 {
-        let key = crate::models::store::DatasetKey::of(&models.dataset().ratings);
-        let file = crate::models::store::file_for(&dir, &key, &t.spec.name);
-        let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
-        out.push_str(&format!(
-            "{:<10} {}  ({:.1} MB)\n",
-            t.spec.name,
-            file.display(),
-            size as f64 / 1e6
-        ));
+    let mut failed = Vec::new();
+    for (id, spec) in models.lists() {
+        let line = match models.list_origin(id) {
+            Some(ListOrigin::Loaded { file, .. }) => {
+                format!("up to date  {}", file.display())
+            }
+            Some(ListOrigin::Trained { seconds, saved }) => match saved {
+                Ok(file) => format!("trained in {seconds:.1} s, saved {}", file.display()),
+                Err(why) => {
+                    failed.push(spec.name.clone());
+                    format!("trained in {seconds:.1} s, NOT saved: {why}")
+                }
+            },
+            _ => "trained".to_string(),
+        };
+        out.push_str(&format!("{:<10} {line}\n", spec.name));
     }
     out.push_str(&format!(
         "done in {:.1} s\n",
         started.elapsed().as_secs_f64()
     ));
-    super::emit(&out)
+    super::emit(&out)?;
+    if !failed.is_empty() {
+        anyhow::bail!("could not save: {}", failed.join(", "));
+    }
+    Ok(())
 }

@@ -23,7 +23,7 @@ pub mod search;
 pub mod session;
 pub mod stats;
 
-pub use open::{open, open_models, OpenOptions, Stage};
+pub use open::{load_dataset, open, open_models, OpenOptions, Stage};
 pub use search::{SearchHit, SearchIndex, SearchReply, SearchWorker};
 pub use session::{EngineEvent, Session, UndoStep};
 pub use stats::ItemStats;
@@ -178,6 +178,24 @@ pub enum EngineError {
 pub struct TrainedList {
     pub spec: ListSpec,
     pub model: Arc<dyn Model>,
+    pub origin: ListOrigin,
+}
+
+/// Where a list's model came from when the model set was opened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ListOrigin {
+    /// Read from its saved snapshot.
+    Loaded {
+        file: std::path::PathBuf,
+        seconds: f64,
+    },
+    /// Trained now; `saved` names the snapshot written (None: not saved, and why).
+    Trained {
+        seconds: f64,
+        saved: Result<std::path::PathBuf, String>,
+    },
+    /// Trained in a background retrain or a test, never saved.
+    Fitted,
 }
 
 /// The shared, immutable part: dataset, statistics, search index, fitted lists.
@@ -215,6 +233,7 @@ impl ModelSet {
             .map(|(t, model)| TrainedList {
                 spec: t.spec.clone(),
                 model,
+                origin: ListOrigin::Fitted,
             })
             .collect();
         Self::new(dataset, lists)
@@ -269,6 +288,11 @@ impl ModelSet {
             .iter()
             .position(|l| l.spec.name == name || l.spec.label.eq_ignore_ascii_case(name))
             .map(ListId)
+    }
+
+    /// Where a list's model came from (snapshot or training).
+    pub fn list_origin(&self, list: ListId) -> Option<&ListOrigin> {
+        self.lists.get(list.0).map(|l| &l.origin)
     }
 
     /// A list's fitted model.

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use super::{ModelSet, Session, TrainedList, Trainers, DEFAULT_LISTS};
+use super::{ListOrigin, ModelSet, Session, TrainedList, Trainers, DEFAULT_LISTS};
 use crate::data::LoadOptions;
 use crate::models::store::{self, StoreStatus};
 use crate::models::Progress;
@@ -25,6 +25,8 @@ pub struct OpenOptions {
     pub lists: Option<Vec<String>>,
     /// Where trained models are saved and looked for (`None`: always train, save nothing).
     pub model_cache: Option<PathBuf>,
+    /// Train even when a fresh snapshot exists (and save the result).
+    pub retrain: bool,
 }
 
 impl OpenOptions {
@@ -41,6 +43,7 @@ impl OpenOptions {
             load,
             lists: None,
             model_cache,
+            retrain: false,
         }
     }
 
@@ -78,9 +81,7 @@ pub fn open_models(
         message: format!("reading {}", opts.data_dir.display()),
         overall: Some(0.0),
     });
-    let ds = crate::data::load(&opts.data_dir, &opts.load)
-        .with_context(|| format!("loading the dataset in {}", opts.data_dir.display()))?;
-    let dataset = Arc::new(ds);
+    let dataset = Arc::new(load_dataset(opts)?);
     let key = store::DatasetKey::of(&dataset.ratings);
     let n_lists = trainers.0.len().max(1) as f32;
     let mut lists = Vec::with_capacity(trainers.0.len());
@@ -91,13 +92,22 @@ pub fn open_models(
             .model_cache
             .as_deref()
             .map(|dir| store::file_for(dir, &key, &t.spec.name));
-        let model = match file.as_deref().map(|f| store::load(f, &key, &t.spec.name)) {
+        let started = Instant::now();
+        let found = match file.as_deref() {
+            Some(f) if !opts.retrain => Some(store::load(f, &key, &t.spec.name)),
+            _ => None,
+        };
+        let (model, origin) = match found {
             Some(Ok(model)) => {
                 progress(Stage {
                     message: format!("{}: loaded the saved model", t.spec.label),
                     overall: Some(base + share),
                 });
-                model
+                let origin = ListOrigin::Loaded {
+                    file: file.clone().unwrap_or_default(),
+                    seconds: started.elapsed().as_secs_f64(),
+                };
+                (model, origin)
             }
             found => {
                 let why = match found {
@@ -107,7 +117,6 @@ pub fn open_models(
                     }
                     Some(Ok(_)) => unreachable!("handled above"),
                 };
-                let started = Instant::now();
                 let mut last = String::new();
                 let model = (t.fit)(&dataset.ratings, &mut |p: Progress| {
                     let frac = if p.total > 0 {
@@ -131,23 +140,40 @@ pub fn open_models(
                         });
                     }
                 });
-                if let Some(f) = &file {
-                    if let Err(e) = store::save(f, &key, &t.spec.name, model.as_ref()) {
-                        progress(Stage {
-                            message: format!("{}: could not save the model: {e}", t.spec.label),
-                            overall: Some(base + share),
-                        });
-                    }
-                }
-                model
+                let seconds = started.elapsed().as_secs_f64();
+                let saved = match &file {
+                    Some(f) => match store::save(f, &key, &t.spec.name, model.as_ref()) {
+                        Ok(()) => Ok(f.clone()),
+                        Err(e) => {
+                            progress(Stage {
+                                message: format!("{}: could not save the model: {e}", t.spec.label),
+                                overall: Some(base + share),
+                            });
+                            Err(e.to_string())
+                        }
+                    },
+                    None => Err("model saving is off".to_string()),
+                };
+                (model, ListOrigin::Trained { seconds, saved })
             }
         };
         lists.push(TrainedList {
             spec: t.spec.clone(),
             model: Arc::from(model),
+            origin,
         });
     }
     Ok((Arc::new(ModelSet::new(dataset, lists)), trainers))
+}
+
+/// Loads the dataset alone (from its snapshot or the source files).
+pub fn load_dataset(opts: &OpenOptions) -> anyhow::Result<crate::data::Dataset> {
+    crate::data::load(&opts.data_dir, &opts.load).with_context(|| {
+        format!(
+            "cannot load MovieLens data from {}",
+            opts.data_dir.display()
+        )
+    })
 }
 
 fn eta(started: Instant, frac: f32) -> String {

@@ -375,6 +375,7 @@ impl Session {
                         .map(|(t, model)| TrainedList {
                             spec: t.spec.clone(),
                             model,
+                            origin: super::ListOrigin::Fitted,
                         })
                         .collect::<Vec<_>>()
                 }));
