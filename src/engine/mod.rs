@@ -23,7 +23,9 @@ pub mod search;
 pub mod session;
 pub mod stats;
 
-pub use open::{load_dataset, open, open_models, OpenOptions, Stage};
+pub use open::{
+    fit_lists, load_dataset, open, open_catalogue, open_models, trainers_for, OpenOptions, Stage,
+};
 pub use search::{SearchHit, SearchIndex, SearchReply, SearchWorker};
 pub use session::{EngineEvent, Session, UndoStep};
 pub use stats::ItemStats;
