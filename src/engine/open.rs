@@ -195,7 +195,8 @@ pub fn fit_lists(
                             overall: Some(base + share * frac),
                         });
                     }
-                });
+                })
+                .map_err(|why| anyhow::anyhow!("training {} failed: {why}", t.spec.name))?;
                 let seconds = started.elapsed().as_secs_f64();
                 let saved = match &file {
                     Some(f) => match store::save(f, &key, &t.spec.name, model.as_ref()) {
