@@ -17,6 +17,7 @@ mod engine_real;
 mod eval_cli;
 mod eval_props;
 mod eval_protocol;
+mod import;
 mod models_knn;
 mod models_knn_real;
 mod models_mf;
