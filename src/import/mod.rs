@@ -384,8 +384,8 @@ pub fn apply(existing: &UserProfile, resolved: &Resolved, mode: Mode) -> (UserPr
         ),
     ] {
         for (&id, m) in source {
-            if !target.contains_key(&id) {
-                target.insert(id, m.clone());
+            if let std::collections::btree_map::Entry::Vacant(slot) = target.entry(id) {
+                slot.insert(m.clone());
                 *count += 1;
             }
         }
@@ -509,7 +509,7 @@ impl ImportReport {
                 .iter()
                 .map(|(by, n)| format!("{n} {}", by.describe()))
                 .collect();
-            let _ = writeln!(out, "  Matched: {}", how.join(", "));
+            let _ = writeln!(out, "  Matched: {}", how.join("; "));
         }
         let c = &self.changes;
         let _ = writeln!(

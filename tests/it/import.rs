@@ -346,6 +346,27 @@ fn movielens_and_reel_files_keep_their_movie_ids() {
             .collect::<Vec<_>>(),
         vec![2]
     );
+    // The JSON of `reel profile show --json` too.
+    let json =
+        br#"{"profile": "x", "ratings": [{"movieId": 50, "title": "The Usual Suspects (1995)",
+        "stars": 4.5, "time": 123}], "watchlist": [{"movieId": 912, "title": "", "time": 9}],
+        "not_interested": []}"#;
+    let parsed = read("x.json", json, Format::Auto).expect("json");
+    assert_eq!(parsed.format, Format::Reel);
+    let r = import::resolve(&parsed, None, 5).expect("json");
+    assert_eq!(
+        (r.incoming.ratings[&50].stars, r.incoming.ratings[&50].time),
+        (4.5, 123)
+    );
+    assert_eq!(r.incoming.watchlist[&912].time, 9);
+    let bad = br#"{"ratings": [{"movieId": 50, "stars": 9}]}"#;
+    let err = read("x.json", bad, Format::Auto)
+        .expect_err("stars 9")
+        .to_string();
+    assert!(
+        err.contains("ratings[0]") && err.contains("0.5 to 5"),
+        "{err}"
+    );
     // Title matching without a dataset is an error, not a silent empty import.
     let err = import::resolve(&parse("watchlist.csv"), None, 0).expect_err("needs data");
     assert!(matches!(err, ImportError::NoCatalogue(_)));
@@ -373,6 +394,15 @@ fn malformed_rows_name_the_file_and_line() {
     .to_string();
     assert!(
         err.contains("line 2") && err.contains("expected 5 fields"),
+        "{err}"
+    );
+    // A forced format that does not fit says which columns are missing.
+    let (n, imdb) = fixture("imdb-ratings.csv");
+    let err = read(&n, &imdb, Format::Letterboxd)
+        .expect_err("not letterboxd")
+        .to_string();
+    assert!(
+        err.contains("line 1") && err.contains("no Name column"),
         "{err}"
     );
     let err = read("x.csv", b"hello,world\n1,2\n", Format::Auto).expect_err("unknown");
