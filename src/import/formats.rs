@@ -401,7 +401,7 @@ fn imdb_not_a_film(kind: &str) -> bool {
 }
 
 /// IMDb ratings.csv: `Const,Your Rating,Date Rated,Title,…,Title Type,…,Year,…`; an IMDb
-/// list or watchlist export has `Const,Created,…,Title,…` and no Your Rating.
+/// list or watchlist export has `Position,Const,Created,…,Title,…` (→ the watchlist).
 fn imdb_row(c: &Csv<'_>, _: &mut Parsed) -> Result<Option<RowResult>, ImportError> {
     let title = c.field("Title");
     let year = c.year("Year")?;
@@ -416,8 +416,16 @@ fn imdb_row(c: &Csv<'_>, _: &mut Parsed) -> Result<Option<RowResult>, ImportErro
             c.skip(&label(title, year), format!("not a film ({kind})")),
         )));
     }
+    // A list or watchlist export numbers its rows (Position) and may carry your rating
+    // of each item too: it fills the watchlist.
+    let is_list = c.get("Position").is_some();
     let (list, stars, time) = match c.get("Your Rating") {
-        Some(r) => {
+        Some(r) if !is_list => {
+            if r.is_empty() {
+                return Ok(Some(RowResult::Skip(
+                    c.skip(&label(title, year), "no rating".into()),
+                )));
+            }
             let tens: u8 = r
                 .parse()
                 .ok()
@@ -429,7 +437,7 @@ fn imdb_row(c: &Csv<'_>, _: &mut Parsed) -> Result<Option<RowResult>, ImportErro
                 c.date("Date Rated")?,
             )
         }
-        None => (List::Watchlist, None, c.date("Created")?),
+        _ => (List::Watchlist, None, c.date("Created")?),
     };
     let mut row = c.row(list, MovieRef::Imdb(imdb), title, year);
     row.stars = stars;

@@ -299,6 +299,17 @@ fn imdb_ratings_match_by_id_and_skip_series() {
 }
 
 #[test]
+fn an_imdb_watchlist_export_fills_the_watchlist() {
+    // Newer IMDb list exports carry Your Rating too (empty when unrated): still a list.
+    let w = resolve("imdb-watchlist.csv");
+    assert!(w.incoming.ratings.is_empty());
+    let ids: Vec<u32> = w.incoming.watchlist.keys().copied().collect();
+    assert_eq!(ids, vec![318, 912]);
+    assert_eq!(w.incoming.watchlist[&912].time, 1_643_673_600); // Created 2022-02-01
+    assert_eq!(w.skipped.len(), 1, "the TV series");
+}
+
+#[test]
 fn imdb_falls_back_to_title_and_year_without_links() {
     // A catalogue without IMDb ids, as ml-1m and ml-100k have.
     let (ds, counts) = real();
