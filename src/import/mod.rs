@@ -255,10 +255,11 @@ enum Found {
 fn find(row: &Row, matcher: Option<&TitleMatcher<'_>>) -> Result<Found, ImportError> {
     let shown = formats::label(&row.title, row.year);
     if let MovieRef::Id(id) = row.movie {
-        // The catalogue's title when it has the movie; else the export's.
+        // The catalogue's title when it has the movie; else the export's, read as a
+        // MovieLens title ("Matrix, The (1999)" → "The Matrix (1999)").
         let title = matcher
             .and_then(|m| m.catalogue().by_id(id))
-            .map_or(shown, |movie| movie.label());
+            .map_or_else(|| display_title(&shown), |movie| movie.label());
         return Ok(Found::Movie {
             id,
             title,
@@ -316,6 +317,15 @@ fn find(row: &Row, matcher: Option<&TitleMatcher<'_>>) -> Result<Found, ImportEr
             Found::Not(unmatched(closest, reason, false))
         }
     })
+}
+
+/// "Matrix, The (1999)" → "The Matrix (1999)"; a title without a year stays as it is.
+fn display_title(raw: &str) -> String {
+    let t = crate::data::title::parse_title(raw);
+    match t.year {
+        Some(y) if !t.title.is_empty() => format!("{} ({y})", t.title),
+        _ => raw.to_string(),
+    }
 }
 
 /// How an import combines with the saved profile.

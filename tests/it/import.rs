@@ -337,6 +337,10 @@ fn movielens_and_reel_files_keep_their_movie_ids() {
         .collect();
     // No dates in this export: the import's time. Ids the dataset lacks are kept.
     assert_eq!(got, vec![(1, 4.5, 5), (318, 5.0, 5), (200_000, 3.0, 5)]);
+    assert_eq!(
+        ml.incoming.ratings[&318].title,
+        "The Shawshank Redemption (1994)"
+    );
     let reel_file = import::resolve(&parse("reel-profile.toml"), None, 5).expect("reel");
     assert_eq!(reel_file.incoming.ratings[&858].time, 1_600_000_000);
     assert_eq!(
