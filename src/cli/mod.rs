@@ -7,6 +7,7 @@ pub mod info;
 pub mod profile;
 pub mod rate;
 pub mod recommend;
+pub mod search;
 pub mod similar;
 
 use crate::data::{self, CacheMode, Dataset, LoadOptions};
@@ -56,6 +57,8 @@ pub enum Command {
     Recommend(recommend::RecommendArgs),
     /// Movies most similar to one movie (item-kNN neighbours).
     Similar(similar::SimilarArgs),
+    /// Search titles as the terminal app does: typos, any word order, genre and year words.
+    Search(search::SearchArgs),
     /// Rate a movie (0.5-5 stars) in a saved profile, or clear its rating.
     Rate(rate::RateArgs),
     /// Show, export or import a saved profile.
@@ -81,6 +84,7 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Eval(args)) => eval::run(&cli.data, &args),
         Some(Command::Recommend(args)) => recommend::run(&cli.data, &args),
         Some(Command::Similar(args)) => similar::run(&cli.data, &args),
+        Some(Command::Search(args)) => search::run(&cli.data, &args),
         Some(Command::Rate(args)) => rate::run(&cli.data, &args),
         Some(Command::Profile(args)) => profile::run(&args),
         None => run_app(&cli),

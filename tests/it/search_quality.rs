@@ -25,7 +25,7 @@ fn dataset() -> &'static Dataset {
 
 fn index() -> &'static SearchIndex {
     static INDEX: OnceLock<SearchIndex> = OnceLock::new();
-    INDEX.get_or_init(|| SearchIndex::new(&dataset().catalogue, &reel::cli::similar::rating_counts(dataset())))
+    INDEX.get_or_init(|| SearchIndex::for_dataset(dataset()))
 }
 
 /// MovieLens ids of the first `n` hits.
@@ -41,13 +41,38 @@ fn top_ids(query: &str, n: usize) -> Vec<u32> {
 /// (query, expected movieId, must be within the first N hits, what it checks).
 const CASES: &[(&str, u32, usize, &str)] = &[
     // Typos: 1 for words of 5-8 letters, 2 beyond.
-    ("shawshenk", 318, 1, "typo: one substitution in a 9-letter word"),
-    ("shawshnk redemtion", 318, 1, "typo: a letter missing in each word"),
-    ("matirx", 2571, 1, "typo: transposition; the exact title beats Reloaded"),
-    ("the godfater", 858, 1, "typo, and the exact title beats Part II"),
+    (
+        "shawshenk",
+        318,
+        1,
+        "typo: one substitution in a 9-letter word",
+    ),
+    (
+        "shawshnk redemtion",
+        318,
+        1,
+        "typo: a letter missing in each word",
+    ),
+    (
+        "matirx",
+        2571,
+        1,
+        "typo: transposition; the exact title beats Reloaded",
+    ),
+    (
+        "the godfater",
+        858,
+        1,
+        "typo, and the exact title beats Part II",
+    ),
     ("pulp fictoin", 296, 1, "typo: transposition"),
     ("forest gump", 356, 1, "typo: a missing letter"),
-    ("jurasic park", 480, 1, "typo; the exact title beats The Lost World"),
+    (
+        "jurasic park",
+        480,
+        1,
+        "typo; the exact title beats The Lost World",
+    ),
     ("terminater 2", 589, 1, "typo plus a numeral"),
     // Prefix of the word being typed.
     ("shaw", 318, 1, "prefix of the last word"),
@@ -81,14 +106,29 @@ const CASES: &[(&str, u32, usize, &str)] = &[
     ("se7en", 47, 1, "a.k.a. title"),
     ("fabuleux destin", 4973, 1, "original-language title"),
     ("shichinin no samurai", 2019, 1, "original-language title"),
-    ("philosophers stone", 4896, 1, "a.k.a. title, apostrophe dropped"),
+    (
+        "philosophers stone",
+        4896,
+        1,
+        "a.k.a. title, apostrophe dropped",
+    ),
     // Year and genre words filter instead of matching letters.
     ("dark knight 2008", 58559, 1, "year as a filter"),
     ("toy story 1995", 1, 1, "year as a filter"),
     ("comedy 1994", 356, 1, "most rated 1994 comedy"),
     ("1994 comedy", 356, 1, "same, other order"),
-    ("scifi 1999", 2571, 1, "most rated 1999 sci-fi, genre without hyphen"),
-    ("alien", 1214, 1, "exact title before Aliens and Alien: Resurrection"),
+    (
+        "scifi 1999",
+        2571,
+        1,
+        "most rated 1999 sci-fi, genre without hyphen",
+    ),
+    (
+        "alien",
+        1214,
+        1,
+        "exact title before Aliens and Alien: Resurrection",
+    ),
 ];
 
 #[test]
@@ -149,3 +189,155 @@ fn a_bare_year_or_genre_lists_those_by_popularity() {
     );
 }
 
+#[test]
+fn total_counts_every_hit_not_the_limit() {
+    let cat = &dataset().catalogue;
+    let comedy = cat.genre_index("Comedy").expect("Comedy genre");
+    let comedies = cat
+        .movies
+        .iter()
+        .filter(|m| m.genres.contains(comedy))
+        .count();
+    let results = index().search_counted("comedy", 10);
+    assert_eq!(results.hits.len(), 10);
+    assert!(
+        results.total >= comedies,
+        "total {} < {comedies} comedies",
+        results.total
+    );
+    let rocky = index().search_counted("rocky", 200);
+    assert_eq!(rocky.total, rocky.hits.len());
+    assert!(rocky.total >= 6, "{}", rocky.total);
+}
+
+mod command {
+    //! `reel search` as a user runs it: the real binary on the real ml-latest-small, with
+    //! every platform folder in a temporary directory.
+
+    use super::{dataset, index};
+    use crate::common;
+    use std::path::Path;
+    use std::process::{Command, Output};
+
+    fn reel(home: &Path, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_reel"))
+            .env("XDG_CACHE_HOME", home.join("cache"))
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("REEL_DATA", common::ml_latest_small())
+            .args(args)
+            .output()
+            .expect("run reel")
+    }
+
+    fn stdout_of(home: &Path, args: &[&str]) -> String {
+        let out = reel(home, args);
+        assert!(
+            out.status.success(),
+            "reel {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("UTF-8 output")
+    }
+
+    /// MovieLens ids the library's search gives, in order.
+    fn library_ids(query: &str, n: usize) -> Vec<u64> {
+        let cat = &dataset().catalogue;
+        index()
+            .search(query, n)
+            .iter()
+            .map(|h| u64::from(cat.movie(h.item).id))
+            .collect()
+    }
+
+    #[test]
+    fn json_lists_what_the_app_shows() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let text = stdout_of(tmp.path(), &["search", "--json", "-n", "3", "shawshenk"]);
+        let v: serde_json::Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+        let list = v.as_array().expect("a JSON list");
+        assert!(!list.is_empty() && list.len() <= 3, "{v}");
+        let top = &list[0];
+        assert_eq!(top["movie_id"], 318);
+        assert_eq!(top["title"], "The Shawshank Redemption");
+        assert_eq!(top["year"], 1994);
+        let mut genres: Vec<&str> = top["genres"]
+            .as_array()
+            .expect("genres list")
+            .iter()
+            .filter_map(|g| g.as_str())
+            .collect();
+        genres.sort_unstable();
+        assert_eq!(genres, ["Crime", "Drama"]);
+        assert!(top["score"].is_i64(), "{top}");
+
+        // Several words as separate arguments are one query; same order as the library.
+        let text = stdout_of(
+            tmp.path(),
+            &["search", "comedy", "1994", "-n", "10", "--json"],
+        );
+        let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        let ids: Vec<u64> = v
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|m| m["movie_id"].as_u64().expect("movie_id"))
+            .collect();
+        assert_eq!(ids, library_ids("comedy 1994", 10));
+        assert_eq!(ids.len(), 10);
+    }
+
+    #[test]
+    fn text_numbers_the_hits_under_the_true_count() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let text = stdout_of(tmp.path(), &["search", "rocky 2"]);
+        let mut lines = text.lines();
+        let head = lines.next().expect("a header");
+        assert!(head.ends_with(" matching \"rocky 2\":"), "{text}");
+        assert_eq!(
+            lines.next(),
+            Some("  1. Rocky II (1979)  Drama|Action  (movieId 2409)"),
+            "{text}"
+        );
+        let text = stdout_of(tmp.path(), &["search", "-n", "2", "toy story"]);
+        assert!(text.starts_with("2 of "), "{text}");
+        assert_eq!(text.lines().count(), 3, "{text}");
+        assert!(text.contains("  1. Toy Story (1995)"), "{text}");
+        let text = stdout_of(tmp.path(), &["search", "qqqqqqqqqqqq"]);
+        assert_eq!(text, "No movie matches \"qqqqqqqqqqqq\".\n");
+    }
+
+    #[test]
+    fn bad_arguments_and_missing_data_are_errors_not_panics() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        for args in [
+            &["search"][..],
+            &["search", "-n", "0", "x"],
+            &["search", "-n", "many", "x"],
+        ] {
+            let out = reel(tmp.path(), args);
+            assert_eq!(out.status.code(), Some(2), "reel {args:?}");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(!err.contains("panicked"), "{err}");
+        }
+        let missing = tmp.path().join("no-such-folder");
+        let out = reel(
+            tmp.path(),
+            &[
+                "search",
+                "--data",
+                missing.to_str().expect("UTF-8 path"),
+                "heat",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.starts_with("reel: ")
+                && err.contains("no-such-folder")
+                && !err.contains("panicked"),
+            "{err}"
+        );
+    }
+}
