@@ -50,6 +50,9 @@ const MAX_NAMES: usize = 4;
 const NO_NAME: u8 = u8::MAX;
 /// Query words beyond this are ignored (a title is rarely longer).
 const MAX_QUERY_WORDS: usize = 12;
+/// Query words are cut to this many letters: a Levenshtein automaton grows with the
+/// word, and no title word is longer (a pasted paragraph must not cost gigabytes).
+const MAX_WORD_LEN: usize = 40;
 
 /// One word occurrence in a movie's names.
 #[derive(Debug, Clone, Copy)]
@@ -267,6 +270,10 @@ impl SearchIndex {
         let words: Vec<fold::Word> = fold::words(query)
             .into_iter()
             .filter(|w| w.pos + w.span <= MAX_QUERY_WORDS)
+            .map(|mut w| {
+                w.text.truncate(MAX_WORD_LEN); // ASCII after folding
+                w
+            })
             .collect();
         let n_words = words.iter().map(|w| w.pos + 1).max().unwrap_or(0);
         let last = n_words.saturating_sub(1);
@@ -351,6 +358,9 @@ impl SearchIndex {
     }
 
     fn match_words(&self, plan: &Plan, limit: usize) -> SearchResults {
+        if plan.matches.is_empty() && plan.filters.is_empty() {
+            return SearchResults::default(); // no movie can match: skip the scan
+        }
         let nw = plan.n_words;
         // Per dictionary word: the best quality it gives each query word.
         let n_dict = self.words.count();
@@ -798,6 +808,16 @@ mod tests {
         assert_eq!(r.total, 4);
         assert_eq!(idx.search_counted("", 2).total, 14);
         assert_eq!(idx.search_counted("zzzz", 2).total, 0);
+    }
+
+    #[test]
+    fn huge_queries_are_cut_not_fatal() {
+        let idx = fixture();
+        let long_word = "matrix".repeat(2_000);
+        assert!(idx.search(&long_word, 5).len() <= 5);
+        let many_words = "toy story ".repeat(500);
+        assert_eq!(first(&idx, &many_words), Some(2));
+        assert!(idx.search("!!! ... ---", 5).len() <= 5);
     }
 
     #[test]
