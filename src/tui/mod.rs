@@ -10,23 +10,19 @@ pub mod action;
 pub mod app;
 pub mod config;
 pub mod keymap;
+pub mod terminal;
 pub mod theme;
 pub mod views;
 
 pub use action::Action;
 pub use app::{App, LoadMsg, View};
+pub use terminal::restore_terminal;
 
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
-use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture};
-use ratatui::crossterm::execute;
-use ratatui::crossterm::terminal::{
-    disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
-};
 
 use crate::data::LoadOptions;
 use crate::engine::{Engine, Trainers};
@@ -68,12 +64,6 @@ pub fn load_engine(
     Ok((engine, loaded.warnings))
 }
 
-/// Restores the terminal (idempotent; used on exit, on errors and from the panic hook).
-pub fn restore_terminal() {
-    let _ = disable_raw_mode();
-    let _ = execute!(std::io::stdout(), LeaveAlternateScreen, DisableMouseCapture);
-}
-
 /// Runs the terminal app on the dataset in `data_dir` until the user quits.
 pub fn run(data_dir: PathBuf, load: LoadOptions, profile: &str) -> anyhow::Result<()> {
     if !crate::profile::valid_name(profile) {
@@ -86,7 +76,7 @@ pub fn run(data_dir: PathBuf, load: LoadOptions, profile: &str) -> anyhow::Resul
             data_dir.display()
         );
     }
-    let (config, mut notes) = config::load();
+    let (config, notes) = config::load();
     let (tx, rx) = mpsc::channel();
     let profile_name = profile.to_string();
     std::thread::Builder::new()
@@ -105,57 +95,6 @@ pub fn run(data_dir: PathBuf, load: LoadOptions, profile: &str) -> anyhow::Resul
             };
         })
         .context("starting the loader thread")?;
-    let (mut app, problems) = App::loading(&config, rx, theme::no_color_env());
-    notes.extend(problems);
-    if let Some(n) = notes.first() {
-        app.status = n.clone();
-    }
-
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        // Background threads catch their panics and report them in the app; only a
-        // panic on the UI thread ends it, so only then is the terminal handed back.
-        if std::thread::current().name() == Some("main") {
-            restore_terminal();
-        }
-        hook(info);
-    }));
-    enable_raw_mode().context("switching the terminal to raw mode")?;
-    if let Err(e) = execute!(std::io::stdout(), EnterAlternateScreen, EnableMouseCapture) {
-        restore_terminal();
-        return Err(e).context("entering the alternate screen");
-    }
-    let backend = ratatui::backend::CrosstermBackend::new(std::io::stdout());
-    let result = match ratatui::Terminal::new(backend) {
-        Ok(mut terminal) => event_loop(&mut terminal, &mut app),
-        Err(e) => Err(e.into()),
-    };
-    restore_terminal();
-    result
-}
-
-fn event_loop<B: ratatui::backend::Backend>(
-    terminal: &mut ratatui::Terminal<B>,
-    app: &mut App,
-) -> anyhow::Result<()> {
-    while !app.quit {
-        // Draw only when something changed: an idle app costs no CPU.
-        if app.needs_draw {
-            app.needs_draw = false;
-            terminal.draw(|f| app.draw(f)).context("drawing")?;
-        }
-        if event::poll(Duration::from_millis(30)).context("reading the terminal")? {
-            // Drain everything queued so fast typing costs one frame.
-            loop {
-                let ev = event::read().context("reading the terminal")?;
-                app.handle_event(&ev);
-                if !event::poll(Duration::ZERO).unwrap_or(false) {
-                    break;
-                }
-            }
-        }
-        app.process();
-        app.tick();
-    }
-    Ok(())
+    let mut app = App::loading(&config, notes, rx, theme::no_color_env());
+    terminal::run(&mut app)
 }

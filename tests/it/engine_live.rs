@@ -1,7 +1,5 @@
 //! Engine behaviour on a small fixture with a temporary mean model.
 
-use crate::engine_support;
-
 use crate::engine_support::{fixture, temp_models, temp_trainers};
 use reel::engine::{Engine, EngineEvent, ListKind, RecFilter, MIN_PERSONAL_RATINGS};
 use reel::profile::{ProfileStore, UserProfile};

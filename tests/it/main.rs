@@ -23,6 +23,7 @@ mod models_mf;
 mod models_mf_real;
 mod profile_store;
 mod tui_config;
+mod tui_defects;
 mod tui_flow;
 mod tui_terminal;
 mod tui_views;

@@ -3,7 +3,7 @@
 use ratatui::layout::Rect;
 use ratatui::Frame;
 
-use super::{title, Columns, Ctx, MovieTable};
+use super::{movie_rows, title, Columns, Ctx, MovieTable, Placement};
 use crate::engine::Engine;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -35,10 +35,13 @@ impl Sort {
 pub struct RatingsView {
     pub sort: Sort,
     pub table: MovieTable,
+    /// Rated movies not in this dataset (kept in the profile file).
+    missing: usize,
 }
 
 impl RatingsView {
-    pub fn refresh(&mut self, e: &Engine) {
+    /// Rebuilds the list; `how` places the highlight (see the views module).
+    pub fn refresh(&mut self, e: &Engine, how: Placement) {
         let cat = &e.dataset().catalogue;
         let mut rows: Vec<(u32, f32, i64, String)> = e
             .profile()
@@ -54,13 +57,14 @@ impl RatingsView {
             Sort::Rating => rows.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.3.cmp(&b.3))),
             Sort::Title => rows.sort_by(|a, b| a.3.cmp(&b.3).then(a.0.cmp(&b.0))),
         }
-        self.table
-            .set_items(rows.into_iter().map(|r| r.0).collect());
+        let items: Vec<u32> = rows.into_iter().map(|r| r.0).collect();
+        self.missing = e.missing_movies().len();
+        self.table.set_rows(movie_rows(e, &items), how);
     }
 
     pub fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &Ctx) {
-        let n = self.table.items.len();
-        let missing = ctx.engine.missing_movies().len();
+        let n = self.table.len();
+        let missing = self.missing;
         let mut label = format!("My ratings: {n}, {}", self.sort.label());
         if missing > 0 {
             label.push_str(&format!(" ({missing} movies not in this dataset)"));
@@ -76,7 +80,8 @@ pub struct WatchlistView {
 }
 
 impl WatchlistView {
-    pub fn refresh(&mut self, e: &Engine) {
+    /// Rebuilds the list; `how` places the highlight (see the views module).
+    pub fn refresh(&mut self, e: &Engine, how: Placement) {
         let cat = &e.dataset().catalogue;
         let mut rows: Vec<(i64, u32)> = e
             .profile()
@@ -85,12 +90,12 @@ impl WatchlistView {
             .filter_map(|(&id, m)| cat.index_of(id).map(|i| (m.time, i)))
             .collect();
         rows.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        self.table
-            .set_items(rows.into_iter().map(|r| r.1).collect());
+        let items: Vec<u32> = rows.into_iter().map(|r| r.1).collect();
+        self.table.set_rows(movie_rows(e, &items), how);
     }
 
     pub fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &Ctx) {
-        let label = format!("Watchlist: {} (w adds / removes)", self.table.items.len());
+        let label = format!("Watchlist: {} (w adds / removes)", self.table.len());
         self.table
             .draw(f, area, ctx, title(&label, ctx.theme), true, Columns::Full);
     }
