@@ -27,7 +27,7 @@ use super::views::details::{DetailsFocus, DetailsView};
 use super::views::foryou::{ForYouView, MIN_RATINGS, YEARS};
 use super::views::lists::{RatingsView, WatchlistView};
 use super::views::search::SearchView;
-use super::views::{help, predicted_start, Ctx, MovieTable, Placement};
+use super::views::{help, predicted_start, Component, Ctx, Placement};
 use crate::engine::{Engine, EngineEvent, SearchWorker};
 
 /// Smallest usable terminal.
@@ -80,6 +80,10 @@ pub struct App {
     deferred: VecDeque<Action>,
     /// The terminal size, when known.
     pub size: Option<(u16, u16)>,
+    /// Where settings are remembered (none: not remembered).
+    state_file: Option<std::path::PathBuf>,
+    /// A remembered genre filter, resolved once the dataset is loaded.
+    pending_genre: Option<String>,
     /// Something changed since the last frame.
     pub needs_draw: bool,
 }
@@ -125,6 +129,8 @@ impl App {
             watchlist: WatchlistView::default(),
             deferred: VecDeque::new(),
             size: None,
+            state_file: None,
+            pending_genre: None,
             needs_draw: true,
         }
     }
@@ -136,6 +142,70 @@ impl App {
         app.loader = None;
         app.install(engine, Vec::new());
         app
+    }
+
+    /// Remembers settings in `path` from now on, and applies those saved there.
+    pub fn use_state_file(&mut self, path: std::path::PathBuf) {
+        let (s, problem) = super::state::load(&path);
+        self.notices.extend(problem);
+        if let Some(name) = s.theme.as_deref() {
+            if super::theme::THEMES.contains(&name) {
+                self.theme = Theme::named(name, self.no_color);
+            }
+        }
+        if let Some(sort) = s
+            .sort
+            .as_deref()
+            .and_then(super::views::lists::Sort::from_name)
+        {
+            self.ratings.sort = sort;
+        }
+        if let Some(y) = s.years.filter(|&y| y < YEARS.len()) {
+            self.foryou.years = y;
+        }
+        if let Some(m) = s.min_ratings.filter(|&m| m < MIN_RATINGS.len()) {
+            self.foryou.min_ratings = m;
+        }
+        self.pending_genre = s.genre;
+        self.state_file = Some(path);
+        self.resolve_genre();
+        self.profile_changed();
+    }
+
+    /// Turns a remembered genre name into this dataset's genre index.
+    fn resolve_genre(&mut self) {
+        let Some(e) = &self.engine else { return };
+        let Some(name) = self.pending_genre.take() else {
+            return;
+        };
+        let names = &e.dataset().catalogue.genre_names;
+        match names.iter().position(|g| g.eq_ignore_ascii_case(&name)) {
+            Some(g) => self.foryou.genre = Some(g),
+            None => {
+                self.status =
+                    format!("The remembered genre filter {name:?} is not in this dataset.")
+            }
+        }
+    }
+
+    /// Saves the remembered settings (theme, filters, sort).
+    fn save_settings(&mut self) {
+        let Some(path) = &self.state_file else { return };
+        let genre = self.foryou.genre.and_then(|g| {
+            self.engine
+                .as_ref()
+                .and_then(|e| e.dataset().catalogue.genre_names.get(g).cloned())
+        });
+        let s = super::state::Settings {
+            theme: Some(self.theme.name.clone()).filter(|n| n != "no-color"),
+            genre,
+            years: Some(self.foryou.years),
+            min_ratings: Some(self.foryou.min_ratings),
+            sort: Some(self.ratings.sort.name().to_string()),
+        };
+        if let Err(e) = super::state::save(path, &s) {
+            self.status = format!("Could not save settings to {}: {e}", path.display());
+        }
     }
 
     fn install(&mut self, engine: Engine, warnings: Vec<String>) {
@@ -151,6 +221,7 @@ impl App {
             format!("{} ratings loaded.", engine.n_rated())
         };
         self.engine = Some(engine);
+        self.resolve_genre();
         // Profile warnings say which entries were skipped: they must be seen.
         const SHOWN: usize = 8;
         let n = warnings.len();
@@ -354,42 +425,42 @@ impl App {
         self.settle();
     }
 
+    /// The visible view: the top movie page, else the current tab.
+    fn component(&self) -> &dyn Component {
+        if let Some(d) = self.details.last() {
+            return d;
+        }
+        match self.view {
+            View::Search => &self.search,
+            View::ForYou => &self.foryou,
+            View::MyRatings => &self.ratings,
+            View::Watchlist => &self.watchlist,
+        }
+    }
+
+    fn component_mut(&mut self) -> &mut dyn Component {
+        if let Some(d) = self.details.last_mut() {
+            return d;
+        }
+        match self.view {
+            View::Search => &mut self.search,
+            View::ForYou => &mut self.foryou,
+            View::MyRatings => &mut self.ratings,
+            View::Watchlist => &mut self.watchlist,
+        }
+    }
+
     /// The movie actions apply to: highlighted in the focused pane of the visible view.
     pub fn focused_movie(&self) -> Option<u32> {
         if self.help.is_some() || !self.notices.is_empty() || self.too_small() {
             return None;
         }
-        if let Some(d) = self.details.last() {
-            return d.selected();
-        }
-        match self.view {
-            View::Search => self.search.selected(),
-            View::ForYou => self.foryou.selected(),
-            View::MyRatings => self.ratings.table.selected(),
-            View::Watchlist => self.watchlist.table.selected(),
-        }
+        self.component().selected()
     }
 
     /// Same as [`App::focused_movie`].
     pub fn selected(&self) -> Option<u32> {
         self.focused_movie()
-    }
-
-    /// The focused list, if the focused pane is one.
-    fn focused_table(&mut self) -> Option<&mut MovieTable> {
-        if let Some(d) = self.details.last_mut() {
-            return match d.focus {
-                DetailsFocus::Similar => Some(&mut d.similar),
-                DetailsFocus::Movie => None,
-            };
-        }
-        match self.view {
-            View::Search if self.search.editing => None,
-            View::Search => Some(&mut self.search.table),
-            View::ForYou => self.foryou.table(),
-            View::MyRatings => Some(&mut self.ratings.table),
-            View::Watchlist => Some(&mut self.watchlist.table),
-        }
     }
 
     fn label(&self, item: u32) -> String {
@@ -694,20 +765,9 @@ impl App {
                     _ => View::Watchlist,
                 });
             }
-            NextPane => {
-                if let Some(d) = self.details.last_mut() {
-                    d.toggle_focus();
-                } else if self.view == View::ForYou {
-                    self.foryou.next_pane();
-                } else if self.view == View::Search {
-                    self.search.editing = true;
-                }
-            }
-            Up | Down | PageUp | PageDown | Top | Bottom => {
-                if matches!(self.details.last(), Some(d) if d.focus == DetailsFocus::Movie) {
+            NextPane | Up | Down | PageUp | PageDown | Top | Bottom => {
+                if !self.component_mut().handle(c) && !self.details.is_empty() {
                     self.status = "Tab moves the focus to the similar movies.".into();
-                } else if let Some(t) = self.focused_table() {
-                    t.navigate(c);
                 }
             }
             Open => match self.focused_movie() {
@@ -747,6 +807,7 @@ impl App {
                 if let Some(e) = &self.engine {
                     self.ratings.refresh(e, Placement::Follow);
                 }
+                self.save_settings();
             }
             Genre | Years | MinRatings => {
                 match c {
@@ -773,6 +834,7 @@ impl App {
                 if let Some(e) = &self.engine {
                     self.foryou.refresh(e, false);
                 }
+                self.save_settings();
             }
             Retrain => {
                 if let Some(e) = self.engine.as_mut() {
@@ -789,6 +851,7 @@ impl App {
                     "dark"
                 };
                 self.theme = super::theme::Theme::named(next, self.no_color);
+                self.save_settings();
             }
         }
     }
@@ -965,16 +1028,7 @@ impl App {
         }
         f.render_widget(Paragraph::new(Line::from(spans)), tabs);
         let ctx = Ctx { theme: &t };
-        if let Some(d) = self.details.last_mut() {
-            d.draw(f, main, &ctx);
-        } else {
-            match self.view {
-                View::Search => self.search.draw(f, main, &ctx),
-                View::ForYou => self.foryou.draw(f, main, &ctx),
-                View::MyRatings => self.ratings.draw(f, main, &ctx),
-                View::Watchlist => self.watchlist.draw(f, main, &ctx),
-            }
-        }
+        self.component_mut().draw(f, main, &ctx);
         f.render_widget(
             Paragraph::new(Span::styled(self.status.clone(), t.accent)),
             status,
@@ -1097,15 +1151,7 @@ impl App {
         if self.focused_movie().is_some() {
             scopes.push(Scope::Movie);
         }
-        if !self.details.is_empty() || self.view == View::ForYou {
-            scopes.push(Scope::Panes);
-        }
-        if self.details.is_empty() && self.view == View::ForYou {
-            scopes.push(Scope::Recs);
-        }
-        if self.details.is_empty() && self.view == View::MyRatings {
-            scopes.push(Scope::Ratings);
-        }
+        scopes.extend(self.component().scopes());
         // "? help" is always shown (it lists everything); the rest fills the width,
         // context commands first, then global ones.
         let help_piece = format!("{} help", self.keymap.short(Command::Help));

@@ -4,12 +4,15 @@
 //! background threads; the UI thread only polls.
 //!
 //! Config: TOML at `REEL_CONFIG` or `<config dir>/config.toml` (theme, key overrides);
-//! defaults are embedded from `assets/`. `NO_COLOR` turns colours off.
+//! defaults are embedded from `assets/`. `NO_COLOR` turns colours off. The theme, the
+//! For-you filters and the ratings sort are remembered in `state.toml` beside it.
+//! Terminal setup, signals and the event loop are in [`terminal`].
 
 pub mod action;
 pub mod app;
 pub mod config;
 pub mod keymap;
+pub mod state;
 pub mod terminal;
 pub mod theme;
 pub mod views;
@@ -96,5 +99,8 @@ pub fn run(data_dir: PathBuf, load: LoadOptions, profile: &str) -> anyhow::Resul
         })
         .context("starting the loader thread")?;
     let mut app = App::loading(&config, notes, rx, theme::no_color_env());
+    if let Some(path) = state::state_path() {
+        app.use_state_file(path);
+    }
     terminal::run(&mut app)
 }

@@ -453,3 +453,34 @@ fn every_movie_action_names_the_movie_it_acted_on() {
         assert_eq!(a.selected(), Some(item), "{k} moved the highlight");
     }
 }
+
+// Settings -------------------------------------------------------------------------
+
+#[test]
+fn theme_filters_and_sort_are_remembered_between_runs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("config/state.toml");
+    let mut a = App::with_engine(engine(dir.path()), &Config::default(), false);
+    a.use_state_file(state.clone());
+    for k in ['t', 'y', 'c', 'c', 'o'] {
+        key(&mut a, k);
+    }
+    let text = std::fs::read_to_string(&state).expect("state file written");
+    let second = a
+        .engine
+        .as_ref()
+        .expect("engine")
+        .dataset()
+        .catalogue
+        .genre_names[1]
+        .clone();
+    assert!(text.contains(&format!("genre = \"{second}\"")), "{text}");
+    drop(a);
+    let mut b = App::with_engine(engine(dir.path()), &Config::default(), false);
+    b.use_state_file(state);
+    assert_eq!(b.theme.name, "light");
+    assert_eq!(b.foryou.years, 1);
+    assert_eq!(b.foryou.genre, Some(1));
+    assert_eq!(b.ratings.sort, reel::tui::views::lists::Sort::Rating);
+    assert!(b.notices.is_empty(), "{:?}", b.notices);
+}

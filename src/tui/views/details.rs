@@ -10,8 +10,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
-use super::{movie_rows, num, pane_title, stars, Columns, Ctx, MovieRow, MovieTable, Placement};
+use super::{
+    movie_rows, num, pane_title, stars, Columns, Component, Ctx, MovieRow, MovieTable, Placement,
+};
 use crate::engine::Engine;
+use crate::tui::keymap::{Command, Scope};
 
 /// How many similar movies the page lists.
 pub const SIMILAR: usize = 20;
@@ -64,14 +67,6 @@ impl DetailsView {
             .set_rows(movie_rows(e, &items), Placement::Follow);
     }
 
-    /// The movie keys act on: the page's movie, or the highlighted similar one.
-    pub fn selected(&self) -> Option<u32> {
-        match self.focus {
-            DetailsFocus::Movie => Some(self.item),
-            DetailsFocus::Similar => self.similar.selected(),
-        }
-    }
-
     pub fn toggle_focus(&mut self) {
         self.focus = match self.focus {
             DetailsFocus::Movie if !self.similar.is_empty() => DetailsFocus::Similar,
@@ -88,8 +83,34 @@ impl DetailsView {
         }
         Some(((x - a.x) / 2 + 1) as f32)
     }
+}
 
-    pub fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &Ctx) {
+impl Component for DetailsView {
+    /// The movie keys act on: the page's movie, or the highlighted similar one.
+    fn selected(&self) -> Option<u32> {
+        match self.focus {
+            DetailsFocus::Movie => Some(self.item),
+            DetailsFocus::Similar => self.similar.selected(),
+        }
+    }
+
+    /// Movement keys move only inside the similar list when it has the focus.
+    fn handle(&mut self, cmd: Command) -> bool {
+        match (cmd, self.focus) {
+            (Command::NextPane, _) => {
+                self.toggle_focus();
+                true
+            }
+            (_, DetailsFocus::Similar) => self.similar.navigate(cmd),
+            (_, DetailsFocus::Movie) => false,
+        }
+    }
+
+    fn scopes(&self) -> Vec<Scope> {
+        vec![Scope::Panes]
+    }
+
+    fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &Ctx) {
         let t = ctx.theme;
         let fx = &self.facts;
         let r = &fx.row;

@@ -11,8 +11,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::{movie_rows, pane_title, Columns, Ctx, MovieTable, Placement};
+use super::{movie_rows, pane_title, Columns, Component, Ctx, MovieTable, Placement};
 use crate::engine::{Engine, ListKind, RecFilter, MIN_PERSONAL_RATINGS};
+use crate::tui::keymap::{Command, Scope};
 
 /// Year-range presets the `years` command cycles through.
 pub const YEARS: [(Option<(u16, u16)>, &str); 6] = [
@@ -175,11 +176,6 @@ impl ForYouView {
         }
     }
 
-    /// The highlighted movie of the focused pane.
-    pub fn selected(&self) -> Option<u32> {
-        self.panes.get(self.focus).and_then(|p| p.table.selected())
-    }
-
     /// Focuses the pane under (x, y); true if one is there.
     pub fn focus_at(&mut self, x: u16, y: u16) -> bool {
         match self.panes.iter().position(|p| p.table.contains(x, y)) {
@@ -190,8 +186,27 @@ impl ForYouView {
             None => false,
         }
     }
+}
 
-    pub fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &Ctx) {
+impl Component for ForYouView {
+    /// The highlighted movie of the focused pane.
+    fn selected(&self) -> Option<u32> {
+        self.panes.get(self.focus).and_then(|p| p.table.selected())
+    }
+
+    fn handle(&mut self, cmd: Command) -> bool {
+        if cmd == Command::NextPane {
+            self.next_pane();
+            return true;
+        }
+        self.table().is_some_and(|t| t.navigate(cmd))
+    }
+
+    fn scopes(&self) -> Vec<Scope> {
+        vec![Scope::Panes, Scope::Recs]
+    }
+
+    fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &Ctx) {
         let t = ctx.theme;
         let fl = self.filter();
         let filter_line = Line::from(vec![

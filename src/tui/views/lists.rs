@@ -3,8 +3,9 @@
 use ratatui::layout::Rect;
 use ratatui::Frame;
 
-use super::{movie_rows, title, Columns, Ctx, MovieTable, Placement};
+use super::{movie_rows, title, Columns, Component, Ctx, MovieTable, Placement};
 use crate::engine::Engine;
+use crate::tui::keymap::{Command, Scope};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Sort {
@@ -21,6 +22,19 @@ impl Sort {
             Sort::Rating => Sort::Title,
             Sort::Title => Sort::Date,
         }
+    }
+    /// Name in the settings file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Sort::Date => "date",
+            Sort::Rating => "rating",
+            Sort::Title => "title",
+        }
+    }
+    pub fn from_name(name: &str) -> Option<Sort> {
+        [Sort::Date, Sort::Rating, Sort::Title]
+            .into_iter()
+            .find(|s| s.name() == name)
     }
     pub fn label(self) -> &'static str {
         match self {
@@ -61,8 +75,22 @@ impl RatingsView {
         self.missing = e.missing_movies().len();
         self.table.set_rows(movie_rows(e, &items), how);
     }
+}
 
-    pub fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &Ctx) {
+impl Component for RatingsView {
+    fn selected(&self) -> Option<u32> {
+        self.table.selected()
+    }
+
+    fn handle(&mut self, cmd: Command) -> bool {
+        self.table.navigate(cmd)
+    }
+
+    fn scopes(&self) -> Vec<Scope> {
+        vec![Scope::Ratings]
+    }
+
+    fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &Ctx) {
         let n = self.table.len();
         let missing = self.missing;
         let mut label = format!("My ratings: {n}, {}", self.sort.label());
@@ -93,8 +121,22 @@ impl WatchlistView {
         let items: Vec<u32> = rows.into_iter().map(|r| r.1).collect();
         self.table.set_rows(movie_rows(e, &items), how);
     }
+}
 
-    pub fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &Ctx) {
+impl Component for WatchlistView {
+    fn selected(&self) -> Option<u32> {
+        self.table.selected()
+    }
+
+    fn handle(&mut self, cmd: Command) -> bool {
+        self.table.navigate(cmd)
+    }
+
+    fn scopes(&self) -> Vec<Scope> {
+        Vec::new()
+    }
+
+    fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &Ctx) {
         let label = format!("Watchlist: {} (w adds / removes)", self.table.len());
         self.table
             .draw(f, area, ctx, title(&label, ctx.theme), true, Columns::Full);

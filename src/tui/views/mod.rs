@@ -23,13 +23,26 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, HighlightSpacing, Row, Table, TableState};
 use ratatui::Frame;
 
-use super::keymap::Command;
+use super::keymap::{Command, Scope};
 use super::theme::Theme;
 use crate::engine::{Engine, Predicted};
 
 /// What a view may read while drawing.
 pub struct Ctx<'a> {
     pub theme: &'a Theme,
+}
+
+/// A view: it owns its state and selection, handles its own movement and focus keys,
+/// draws itself, and says which command groups it offers (for the hint bar). The app
+/// routes keys to the visible view and applies movie actions to its `selected()`.
+pub trait Component {
+    /// The movie keys act on here: the highlight of the focused pane, if any.
+    fn selected(&self) -> Option<u32>;
+    /// Applies a movement or focus command; false if the view has no use for it.
+    fn handle(&mut self, cmd: Command) -> bool;
+    /// Command groups this view offers besides the global ones.
+    fn scopes(&self) -> Vec<Scope>;
+    fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &Ctx);
 }
 
 /// Five cells of stars: ★ full, ½ half, · empty.

@@ -13,8 +13,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
-use super::{movie_rows, pane_title, title, Columns, Ctx, MovieTable, Placement};
+use super::{movie_rows, pane_title, title, Columns, Component, Ctx, MovieTable, Placement};
 use crate::engine::{Engine, SearchReply, SearchWorker, MIN_PERSONAL_RATINGS};
+use crate::tui::keymap::{Command, Scope};
 
 /// How many hits a search asks for (and shows).
 pub const LIMIT: usize = 200;
@@ -140,15 +141,6 @@ impl SearchView {
             .set_rows(movie_rows(e, &items), Placement::Follow);
     }
 
-    /// The movie keys act on: none while typing.
-    pub fn selected(&self) -> Option<u32> {
-        if self.editing {
-            None
-        } else {
-            self.table.selected()
-        }
-    }
-
     /// The box title: the true hit count, or "200+" when the search stopped at its limit.
     pub fn box_title(&self) -> String {
         match self.listing {
@@ -166,8 +158,34 @@ impl SearchView {
             _ => "Search".to_string(),
         }
     }
+}
 
-    pub fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &Ctx) {
+impl Component for SearchView {
+    /// The movie keys act on: none while typing.
+    fn selected(&self) -> Option<u32> {
+        if self.editing {
+            None
+        } else {
+            self.table.selected()
+        }
+    }
+
+    fn handle(&mut self, cmd: Command) -> bool {
+        match cmd {
+            Command::NextPane => {
+                self.editing = true;
+                true
+            }
+            _ if self.editing => false,
+            _ => self.table.navigate(cmd),
+        }
+    }
+
+    fn scopes(&self) -> Vec<Scope> {
+        Vec::new()
+    }
+
+    fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &Ctx) {
         let t = ctx.theme;
         let [input_area, list_area] =
             Layout::vertical([Constraint::Length(3), Constraint::Min(3)]).areas(area);
