@@ -25,7 +25,7 @@ use super::keymap::{commands, Command, Keymap, Scope};
 use super::theme::Theme;
 use super::views::details::{DetailsFocus, DetailsView};
 use super::views::foryou::{ForYouView, MIN_RATINGS, YEARS};
-use super::views::lists::{RatingsView, WatchlistView};
+use super::views::lists::{MarkedView, Marks, RatingsView, WatchlistView};
 use super::views::search::SearchView;
 use super::views::{help, predicted_start, Component, Ctx, Placement};
 use crate::engine::{Engine, EngineEvent, SearchWorker};
@@ -43,6 +43,8 @@ pub enum View {
     ForYou,
     MyRatings,
     Watchlist,
+    /// Movies marked not interested.
+    Hidden,
 }
 
 /// Messages from the background loader.
@@ -76,6 +78,7 @@ pub struct App {
     pub foryou: ForYouView,
     pub ratings: RatingsView,
     pub watchlist: WatchlistView,
+    pub hidden: MarkedView,
     /// Actions held back until the search reply for the current query arrives.
     deferred: VecDeque<Action>,
     /// The terminal size, when known.
@@ -126,7 +129,8 @@ impl App {
             search: SearchView::new(None),
             foryou: ForYouView::default(),
             ratings: RatingsView::default(),
-            watchlist: WatchlistView::default(),
+            watchlist: MarkedView::new(Marks::Watchlist),
+            hidden: MarkedView::new(Marks::NotInterested),
             deferred: VecDeque::new(),
             size: None,
             state_file: None,
@@ -435,6 +439,7 @@ impl App {
             View::ForYou => &self.foryou,
             View::MyRatings => &self.ratings,
             View::Watchlist => &self.watchlist,
+            View::Hidden => &self.hidden,
         }
     }
 
@@ -447,6 +452,7 @@ impl App {
             View::ForYou => &mut self.foryou,
             View::MyRatings => &mut self.ratings,
             View::Watchlist => &mut self.watchlist,
+            View::Hidden => &mut self.hidden,
         }
     }
 
@@ -662,6 +668,9 @@ impl App {
             View::Watchlist => {
                 self.watchlist.table.click(x, y);
             }
+            View::Hidden => {
+                self.hidden.table.click(x, y);
+            }
         }
     }
 
@@ -696,6 +705,7 @@ impl App {
             }
             View::MyRatings => self.ratings.table.move_by(delta),
             View::Watchlist => self.watchlist.table.move_by(delta),
+            View::Hidden => self.hidden.table.move_by(delta),
         }
     }
 
@@ -757,12 +767,13 @@ impl App {
                     self.show_start(Placement::Unselected);
                 }
             }
-            ForYou | MyRatings | WatchlistView => {
+            ForYou | MyRatings | WatchlistView | HiddenView => {
                 self.details.clear();
                 self.switch(match c {
                     ForYou => View::ForYou,
                     MyRatings => View::MyRatings,
-                    _ => View::Watchlist,
+                    WatchlistView => View::Watchlist,
+                    _ => View::Hidden,
                 });
             }
             NextPane | Up | Down | PageUp | PageDown | Top | Bottom => {
@@ -1009,6 +1020,7 @@ impl App {
             (View::ForYou, Command::ForYou, "For you"),
             (View::MyRatings, Command::MyRatings, "My ratings"),
             (View::Watchlist, Command::WatchlistView, "Watchlist"),
+            (View::Hidden, Command::HiddenView, "Hidden"),
         ];
         let mut spans = vec![Span::styled(" reel ", t.title)];
         for (v, c, n) in names {

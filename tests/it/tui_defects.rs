@@ -484,3 +484,20 @@ fn theme_filters_and_sort_are_remembered_between_runs() {
     assert_eq!(b.ratings.sort, reel::tui::views::lists::Sort::Rating);
     assert!(b.notices.is_empty(), "{:?}", b.notices);
 }
+
+#[test]
+fn not_interested_movies_can_be_reviewed_and_restored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut a = app(dir.path());
+    let item = a.selected().expect("highlight");
+    key(&mut a, 'x');
+    key(&mut a, 'H');
+    assert_eq!(a.view, View::Hidden);
+    assert_eq!(a.hidden.table.items(), vec![item]);
+    assert_eq!(a.selected(), Some(item));
+    assert!(render(&mut a, 80, 24).contains("Not interested: 1"));
+    key(&mut a, 'x');
+    assert!(a.status.contains("shown again"), "{}", a.status);
+    assert!(a.hidden.table.is_empty());
+    assert!(!a.engine.as_ref().expect("engine").is_not_interested(item));
+}

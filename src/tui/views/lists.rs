@@ -102,18 +102,40 @@ impl Component for RatingsView {
     }
 }
 
-#[derive(Default)]
-pub struct WatchlistView {
+/// Which marked list a [`MarkedView`] shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marks {
+    Watchlist,
+    /// Movies marked "not interested": reviewed here, and shown again with `x`.
+    NotInterested,
+}
+
+/// A list of marked movies, newest first: the watchlist, or the not-interested movies.
+pub struct MarkedView {
+    pub marks: Marks,
     pub table: MovieTable,
 }
 
-impl WatchlistView {
+/// The watchlist view.
+pub type WatchlistView = MarkedView;
+
+impl MarkedView {
+    pub fn new(marks: Marks) -> Self {
+        MarkedView {
+            marks,
+            table: MovieTable::default(),
+        }
+    }
+
     /// Rebuilds the list; `how` places the highlight (see the views module).
     pub fn refresh(&mut self, e: &Engine, how: Placement) {
         let cat = &e.dataset().catalogue;
-        let mut rows: Vec<(i64, u32)> = e
-            .profile()
-            .watchlist
+        let p = e.profile();
+        let map = match self.marks {
+            Marks::Watchlist => &p.watchlist,
+            Marks::NotInterested => &p.not_interested,
+        };
+        let mut rows: Vec<(i64, u32)> = map
             .iter()
             .filter_map(|(&id, m)| cat.index_of(id).map(|i| (m.time, i)))
             .collect();
@@ -123,7 +145,7 @@ impl WatchlistView {
     }
 }
 
-impl Component for WatchlistView {
+impl Component for MarkedView {
     fn selected(&self) -> Option<u32> {
         self.table.selected()
     }
@@ -137,7 +159,13 @@ impl Component for WatchlistView {
     }
 
     fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &Ctx) {
-        let label = format!("Watchlist: {} (w adds / removes)", self.table.len());
+        let label = match self.marks {
+            Marks::Watchlist => format!("Watchlist: {} (w adds / removes)", self.table.len()),
+            Marks::NotInterested => format!(
+                "Not interested: {} (hidden from recommendations; x shows one again)",
+                self.table.len()
+            ),
+        };
         self.table
             .draw(f, area, ctx, title(&label, ctx.theme), true, Columns::Full);
     }
