@@ -220,7 +220,7 @@ impl App {
         self.status = if missing > 0 {
             format!("{missing} movies of your profile are not in this dataset (kept in the file)")
         } else if engine.n_rated() == 0 {
-            "Welcome! Rate a few movies (1-5) to get personal recommendations.".into()
+            "Welcome! Rate a few movies (1-5) for personal picks.".into()
         } else {
             format!("{} ratings loaded.", engine.n_rated())
         };
@@ -257,6 +257,7 @@ impl App {
         self.ratings.refresh(e, place(self.view == View::MyRatings));
         self.watchlist
             .refresh(e, place(self.view == View::Watchlist));
+        self.hidden.refresh(e, place(self.view == View::Hidden));
         self.search.refresh(e);
         for d in &mut self.details {
             d.refresh(e);
@@ -1015,14 +1016,24 @@ impl App {
             Constraint::Length(1),
         ])
         .areas(area);
+        // Narrow terminals get shorter tab names, so every tab stays visible.
+        let compact = tabs.width < 80;
         let names = [
             (View::Search, Command::Search, "Search"),
             (View::ForYou, Command::ForYou, "For you"),
-            (View::MyRatings, Command::MyRatings, "My ratings"),
+            (
+                View::MyRatings,
+                Command::MyRatings,
+                if compact { "Ratings" } else { "My ratings" },
+            ),
             (View::Watchlist, Command::WatchlistView, "Watchlist"),
             (View::Hidden, Command::HiddenView, "Hidden"),
         ];
-        let mut spans = vec![Span::styled(" reel ", t.title)];
+        let mut spans = if compact {
+            Vec::new()
+        } else {
+            vec![Span::styled(" reel ", t.title)]
+        };
         for (v, c, n) in names {
             let style = if v == self.view && self.details.is_empty() {
                 t.selected

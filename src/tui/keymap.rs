@@ -119,7 +119,7 @@ pub fn commands() -> &'static [CommandInfo] {
             HiddenView,
             "hidden_view",
             "",
-            "Movies marked not interested (review, x shows again)",
+            "Not-interested movies (x shows one again)",
             Everywhere,
         ),
         c(Open, "open", "open", "Open the highlighted movie", Movie),

@@ -30,10 +30,7 @@ pub fn lines(keymap: &Keymap, t: &Theme, width: usize) -> Vec<Line<'static>> {
             ]));
         } else {
             lines.push(Line::from(Span::styled(format!("  {keys}"), t.accent)));
-            lines.push(Line::from(Span::styled(
-                format!("      {}", c.help),
-                t.base,
-            )));
+            lines.push(Line::from(Span::styled(format!("    {}", c.help), t.base)));
         }
     }
     for extra in [
