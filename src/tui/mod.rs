@@ -102,5 +102,11 @@ pub fn run(data_dir: PathBuf, load: LoadOptions, profile: &str) -> anyhow::Resul
     if let Some(path) = state::state_path() {
         app.use_state_file(path);
     }
-    terminal::run(&mut app)
+    terminal::run(&mut app)?;
+    // Quitting the "could not start" screen is a failure: the message is printed again
+    // once the terminal is back, so it stays readable, and the exit status says so.
+    match app.fatal.take() {
+        Some(why) => Err(anyhow::anyhow!("reel could not start: {why}")),
+        None => Ok(()),
+    }
 }

@@ -294,7 +294,16 @@ fn q_quits_the_error_screen() {
     let mut t = Pty::start(bad.path(), |_| {});
     t.wait_screen("could not start", Duration::from_secs(60));
     t.wait_screen("--lenient", Duration::from_secs(5));
+    t.type_keys("\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(t.child.try_wait().expect("wait").is_none(), "Esc quit");
     t.type_keys("q");
     let screen = t.finish("q on the error screen");
     assert_restored(&screen);
+    // The reason stays readable after the screen is gone.
+    let left = screen.rfind("\x1b[?1049l").unwrap_or(0);
+    assert!(
+        screen[left..].contains("rating is not a number"),
+        "the error is not printed after quitting"
+    );
 }
