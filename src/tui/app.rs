@@ -26,6 +26,7 @@ use super::theme::Theme;
 use super::views::details::{DetailsFocus, DetailsView};
 use super::views::foryou::{ForYouView, MIN_RATINGS, YEARS};
 use super::views::lists::{MarkedView, Marks, RatingsView, WatchlistView};
+use super::views::picker::GenrePicker;
 use super::views::search::SearchView;
 use super::views::{help, predicted_start, Component, Ctx, Placement};
 use crate::engine::{Engine, EngineEvent, SearchWorker};
@@ -66,6 +67,8 @@ pub struct App {
     pub details: Vec<DetailsView>,
     /// The help overlay, with its scroll offset.
     pub help: Option<usize>,
+    /// The genre picker, when open.
+    pub genre_picker: Option<GenrePicker>,
     pub quit: bool,
     /// Ctrl-Z asked the terminal loop to suspend.
     pub suspend: bool,
@@ -119,6 +122,7 @@ impl App {
             view: View::Search,
             details: Vec::new(),
             help: None,
+            genre_picker: None,
             quit: false,
             suspend: false,
             theme,
@@ -459,7 +463,11 @@ impl App {
 
     /// The movie actions apply to: highlighted in the focused pane of the visible view.
     pub fn focused_movie(&self) -> Option<u32> {
-        if self.help.is_some() || !self.notices.is_empty() || self.too_small() {
+        if self.help.is_some()
+            || self.genre_picker.is_some()
+            || !self.notices.is_empty()
+            || self.too_small()
+        {
             return None;
         }
         self.component().selected()
@@ -594,6 +602,7 @@ impl App {
         if self.help.is_some() {
             return;
         }
+        self.genre_picker = None;
         let mut lines = text.split(['\r', '\n']);
         let first: String = lines
             .next()
@@ -633,8 +642,9 @@ impl App {
     }
 
     fn click(&mut self, x: u16, y: u16) {
-        if self.help.is_some() {
+        if self.help.is_some() || self.genre_picker.is_some() {
             self.help = None;
+            self.genre_picker = None;
             return;
         }
         if let Some(d) = self.details.last_mut() {
@@ -681,6 +691,10 @@ impl App {
         if let Some(h) = self.help.as_mut() {
             *h = h.saturating_add_signed(delta);
             self.clamp_help();
+            return;
+        }
+        if let Some(p) = self.genre_picker.as_mut() {
+            p.navigate(if down { Command::Down } else { Command::Up });
             return;
         }
         if let Some(d) = self.details.last_mut() {
@@ -740,6 +754,29 @@ impl App {
         self.clamp_help();
     }
 
+    /// Keys while the genre picker is open: it moves, Enter picks, q quits; any other
+    /// key closes it.
+    fn picker_command(&mut self, c: Command) {
+        let Some(p) = self.genre_picker.as_mut() else {
+            return;
+        };
+        match c {
+            Command::Quit => self.quit = true,
+            Command::Open => {
+                self.foryou.genre = p.choice();
+                self.status = format!("Genre filter: {}.", p.choice_label());
+                self.genre_picker = None;
+                // New filter, new lists: they start at the top.
+                if let Some(e) = &self.engine {
+                    self.foryou.refresh(e, false);
+                }
+                self.save_settings();
+            }
+            _ if p.navigate(c) => {}
+            _ => self.genre_picker = None,
+        }
+    }
+
     fn no_movie(&mut self) {
         self.status = if self.typing() {
             "Typing goes into the search box: Enter or ↓ moves to the results.".into()
@@ -752,6 +789,10 @@ impl App {
         use Command::*;
         if self.help.is_some() {
             self.help_command(c);
+            return;
+        }
+        if self.genre_picker.is_some() {
+            self.picker_command(c);
             return;
         }
         match c {
@@ -821,20 +862,18 @@ impl App {
                 }
                 self.save_settings();
             }
-            Genre | Years | MinRatings => {
+            Genre => {
+                let names = self
+                    .engine
+                    .as_ref()
+                    .map(|e| e.dataset().catalogue.genre_names.clone())
+                    .unwrap_or_default();
+                self.details.clear();
+                self.switch(View::ForYou);
+                self.genre_picker = Some(GenrePicker::new(names, self.foryou.genre));
+            }
+            Years | MinRatings => {
                 match c {
-                    Genre => {
-                        let n = self
-                            .engine
-                            .as_ref()
-                            .map(|e| e.dataset().catalogue.genre_names.len())
-                            .unwrap_or(0);
-                        self.foryou.genre = match self.foryou.genre {
-                            None if n > 0 => Some(0),
-                            Some(g) if g + 1 < n => Some(g + 1),
-                            _ => None,
-                        };
-                    }
                     Years => self.foryou.years = (self.foryou.years + 1) % YEARS.len(),
                     _ => {
                         self.foryou.min_ratings = (self.foryou.min_ratings + 1) % MIN_RATINGS.len()
@@ -1057,6 +1096,9 @@ impl App {
             status,
         );
         f.render_widget(Paragraph::new(self.hint_line(hints.width)), hints);
+        if let Some(p) = &self.genre_picker {
+            p.draw(f, main, &t);
+        }
         if let Some(scroll) = self.help {
             help::draw(f, main, &self.keymap, &t, scroll);
         }
@@ -1161,6 +1203,12 @@ impl App {
         if self.help.is_some() {
             return Line::from(Span::styled(
                 "j/k scroll · Esc or ? closes · q quits",
+                t.dim,
+            ));
+        }
+        if self.genre_picker.is_some() {
+            return Line::from(Span::styled(
+                "j/k move · Enter picks · Esc closes · q quits",
                 t.dim,
             ));
         }

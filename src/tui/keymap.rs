@@ -159,7 +159,7 @@ pub fn commands() -> &'static [CommandInfo] {
             "Move the focus to the next pane",
             Panes,
         ),
-        c(Genre, "genre", "genre", "Filter by genre (cycles)", Recs),
+        c(Genre, "genre", "genre", "Filter by genre (picker)", Recs),
         c(Years, "years", "years", "Filter by years (cycles)", Recs),
         c(
             MinRatings,

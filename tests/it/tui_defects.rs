@@ -462,9 +462,11 @@ fn theme_filters_and_sort_are_remembered_between_runs() {
     let state = dir.path().join("config/state.toml");
     let mut a = App::with_engine(engine(dir.path()), &Config::default(), false);
     a.use_state_file(state.clone());
-    for k in ['t', 'y', 'c', 'c', 'o'] {
+    for k in ['t', 'y', 'c', 'j', 'j'] {
         key(&mut a, k);
     }
+    press(&mut a, KeyCode::Enter);
+    key(&mut a, 'o');
     let text = std::fs::read_to_string(&state).expect("state file written");
     let second = a
         .engine
@@ -500,4 +502,36 @@ fn not_interested_movies_can_be_reviewed_and_restored() {
     assert!(a.status.contains("shown again"), "{}", a.status);
     assert!(a.hidden.table.is_empty());
     assert!(!a.engine.as_ref().expect("engine").is_not_interested(item));
+}
+
+#[test]
+fn the_genre_filter_is_a_picker() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut a = rated_app(dir.path());
+    key(&mut a, 'c');
+    assert!(a.genre_picker.is_some());
+    assert_eq!(a.view, View::ForYou);
+    let s = render(&mut a, 100, 30);
+    assert!(s.contains("all genres") && s.contains("Comedy"), "{s}");
+    // Movie keys do nothing while the picker is open.
+    key(&mut a, '5');
+    assert_eq!(rated(&a).len(), 5);
+    a.genre_picker = None;
+    key(&mut a, 'c');
+    key(&mut a, 'j');
+    key(&mut a, 'j');
+    press(&mut a, KeyCode::Enter);
+    assert!(a.genre_picker.is_none());
+    assert_eq!(a.foryou.genre, Some(1));
+    let e = a.engine.as_ref().expect("engine");
+    let cat = &e.dataset().catalogue;
+    for p in &a.foryou.panes {
+        for item in p.table.items() {
+            assert!(
+                cat.movie(item).genres.contains(1),
+                "{item} is not of genre 1"
+            );
+        }
+    }
+    assert!(a.status.contains(&cat.genre_names[1]), "{}", a.status);
 }

@@ -16,6 +16,7 @@ pub mod details;
 pub mod foryou;
 pub mod help;
 pub mod lists;
+pub mod picker;
 pub mod search;
 
 use ratatui::layout::{Constraint, Rect};
