@@ -72,10 +72,16 @@ pub fn run(data_dir: PathBuf, load: LoadOptions, profile: &str) -> anyhow::Resul
     if !crate::profile::valid_name(profile) {
         anyhow::bail!("invalid profile name {profile:?}: use letters, digits, '-' and '_'");
     }
-    // Checked before the screen switches, so the message stays readable.
-    if !data_dir.is_dir() {
+    // Checked before the screen switches, so the message stays readable. A folder
+    // without the files of any layout (empty, or an interrupted download) is no data.
+    if crate::data::load::detect_layout(&data_dir).is_err() {
+        let what = if data_dir.is_dir() {
+            "no MovieLens files (an interrupted download?)"
+        } else {
+            "no MovieLens data"
+        };
         anyhow::bail!(
-            "no MovieLens data in {}.\n  Get it with:   reel download\n  or point to a folder:  reel --data DIR   or   REEL_DATA=DIR reel",
+            "{what} in {}.\n  Get it with:   reel download --force\n  or point to a folder:  reel --data DIR   or   REEL_DATA=DIR reel",
             data_dir.display()
         );
     }

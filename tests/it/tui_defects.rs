@@ -535,3 +535,19 @@ fn the_genre_filter_is_a_picker() {
     }
     assert!(a.status.contains(&cat.genre_names[1]), "{}", a.status);
 }
+
+/// Issue 8, defect 1: an empty dataset folder (an interrupted download) is reported
+/// before the screen switches, with the way to get the data, not as a failed load.
+#[test]
+fn an_empty_data_folder_is_reported_before_the_screen_switches() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let opts = reel::data::LoadOptions {
+        lenient: false,
+        cache: reel::data::load::CacheMode::Off,
+    };
+    let err = reel::tui::run(dir.path().to_path_buf(), opts, "default")
+        .expect_err("an empty folder is no dataset");
+    let msg = format!("{err:#}");
+    assert!(msg.contains("no MovieLens files"), "{msg}");
+    assert!(msg.contains("reel download"), "{msg}");
+}
