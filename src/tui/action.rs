@@ -13,8 +13,12 @@ pub enum Action {
     /// Text typed into the search box.
     Input(char),
     InputBackspace,
-    /// Leave the search box for the results.
+    /// Leave the search box for the results (Enter, ↓, Tab).
     InputDone,
+    /// Esc in the search box: clear the query and leave the box.
+    InputCancel,
+    /// Text pasted (bracketed paste).
+    Paste(String),
     /// Open a movie's details.
     OpenMovie(u32),
     Click {
@@ -26,5 +30,6 @@ pub enum Action {
         y: u16,
         down: bool,
     },
-    Resize,
+    /// The terminal's new size.
+    Resize(u16, u16),
 }

@@ -1,31 +1,42 @@
-//! The application: state, event → action mapping, updates, drawing.
+//! The application: routes events to the focused view, applies movie actions, draws.
+//!
+//! One selection model: every movie action (rate, ±, clear, watch, hide, open) applies
+//! to [`App::focused_movie`], the movie highlighted in the focused pane of the visible
+//! view, and the status line names it. Only the focused pane draws a highlight, so the
+//! one highlighted movie on screen is the one keys act on; where nothing is highlighted
+//! (typing in the search box, help or a notice open, terminal too small) movie keys do
+//! nothing.
+
+use std::collections::VecDeque;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::Duration;
 
 use ratatui::crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind,
 };
-use ratatui::layout::{Constraint, Layout};
+use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
-use std::cell::RefCell;
-use std::collections::HashMap;
-use std::sync::mpsc::{self, Receiver, Sender};
 
 use super::action::Action;
 use super::config::Config;
 use super::keymap::{commands, Command, Keymap, Scope};
 use super::theme::Theme;
-use super::views::details::DetailsView;
+use super::views::details::{DetailsFocus, DetailsView};
 use super::views::foryou::{ForYouView, MIN_RATINGS, YEARS};
-use super::views::lists::{RatingsView, WatchlistView};
+use super::views::lists::{MarkedView, Marks, RatingsView, WatchlistView};
+use super::views::picker::GenrePicker;
 use super::views::search::SearchView;
-use super::views::Predicted;
-use super::views::{help, Ctx};
+use super::views::{help, predicted_start, Component, Ctx, Placement};
 use crate::engine::{Engine, EngineEvent, SearchWorker};
 
 /// Smallest usable terminal.
 pub const MIN_W: u16 = 60;
 pub const MIN_H: u16 = 20;
+
+/// How long keys wait for a search reply before they are dropped (the worker is gone).
+const SEARCH_PATIENCE: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
@@ -33,6 +44,8 @@ pub enum View {
     ForYou,
     MyRatings,
     Watchlist,
+    /// Movies marked not interested.
+    Hidden,
 }
 
 /// Messages from the background loader.
@@ -48,10 +61,17 @@ pub struct App {
     pub loading_stage: String,
     pub fatal: Option<String>,
     pub status: String,
+    /// Problems the user must see (config, profile): shown over everything until a key.
+    pub notices: Vec<String>,
     pub view: View,
     pub details: Vec<DetailsView>,
-    pub help: bool,
+    /// The help overlay, with its scroll offset.
+    pub help: Option<usize>,
+    /// The genre picker, when open.
+    pub genre_picker: Option<GenrePicker>,
     pub quit: bool,
+    /// Ctrl-Z asked the terminal loop to suspend.
+    pub suspend: bool,
     pub theme: Theme,
     no_color: bool,
     pub keymap: Keymap,
@@ -61,31 +81,50 @@ pub struct App {
     pub foryou: ForYouView,
     pub ratings: RatingsView,
     pub watchlist: WatchlistView,
-    preds: RefCell<HashMap<u32, Predicted>>,
+    pub hidden: MarkedView,
+    /// Actions held back until the search reply for the current query arrives.
+    deferred: VecDeque<Action>,
+    /// The terminal size, when known.
+    pub size: Option<(u16, u16)>,
+    /// Where settings are remembered (none: not remembered).
+    state_file: Option<std::path::PathBuf>,
+    /// A remembered genre filter, resolved once the dataset is loaded.
+    pending_genre: Option<String>,
     /// Something changed since the last frame.
     pub needs_draw: bool,
 }
 
+fn is_ctrl(k: &KeyEvent, c: char) -> bool {
+    k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char(c)
+}
+
 impl App {
-    /// An app whose engine is still loading (`loader` sends it).
+    /// An app whose engine is still loading (`loader` sends it). `notes` (config
+    /// problems) are shown until dismissed, together with keymap problems.
     pub fn loading(
         config: &Config,
+        notes: Vec<String>,
         loader: Receiver<LoadMsg>,
         no_color: bool,
-    ) -> (App, Vec<String>) {
+    ) -> App {
         let (keymap, problems) = Keymap::new(&config.keys);
         let theme = Theme::named(config.theme.as_deref().unwrap_or("dark"), no_color);
         let (tx, rx) = mpsc::channel();
-        let app = App {
+        let mut notices = notes;
+        notices.extend(problems);
+        App {
             engine: None,
             loader: Some(loader),
             loading_stage: "starting".into(),
             fatal: None,
-            status: problems.first().cloned().unwrap_or_default(),
+            status: String::new(),
+            notices,
             view: View::Search,
             details: Vec::new(),
-            help: false,
+            help: None,
+            genre_picker: None,
             quit: false,
+            suspend: false,
             theme,
             no_color,
             keymap,
@@ -94,39 +133,110 @@ impl App {
             search: SearchView::new(None),
             foryou: ForYouView::default(),
             ratings: RatingsView::default(),
-            watchlist: WatchlistView::default(),
-            preds: RefCell::new(HashMap::new()),
+            watchlist: MarkedView::new(Marks::Watchlist),
+            hidden: MarkedView::new(Marks::NotInterested),
+            deferred: VecDeque::new(),
+            size: None,
+            state_file: None,
+            pending_genre: None,
             needs_draw: true,
-        };
-        (app, problems)
+        }
     }
 
     /// An app over a ready engine (tests, embedding).
     pub fn with_engine(engine: Engine, config: &Config, no_color: bool) -> App {
         let (_tx, rx) = mpsc::channel();
-        let (mut app, _) = App::loading(config, rx, no_color);
+        let mut app = App::loading(config, Vec::new(), rx, no_color);
         app.loader = None;
         app.install(engine, Vec::new());
         app
     }
 
+    /// Remembers settings in `path` from now on, and applies those saved there.
+    pub fn use_state_file(&mut self, path: std::path::PathBuf) {
+        let (s, problem) = super::state::load(&path);
+        self.notices.extend(problem);
+        if let Some(name) = s.theme.as_deref() {
+            if super::theme::THEMES.contains(&name) {
+                self.theme = Theme::named(name, self.no_color);
+            }
+        }
+        if let Some(sort) = s
+            .sort
+            .as_deref()
+            .and_then(super::views::lists::Sort::from_name)
+        {
+            self.ratings.sort = sort;
+        }
+        if let Some(y) = s.years.filter(|&y| y < YEARS.len()) {
+            self.foryou.years = y;
+        }
+        if let Some(m) = s.min_ratings.filter(|&m| m < MIN_RATINGS.len()) {
+            self.foryou.min_ratings = m;
+        }
+        self.pending_genre = s.genre;
+        self.state_file = Some(path);
+        self.resolve_genre();
+        self.profile_changed();
+    }
+
+    /// Turns a remembered genre name into this dataset's genre index.
+    fn resolve_genre(&mut self) {
+        let Some(e) = &self.engine else { return };
+        let Some(name) = self.pending_genre.take() else {
+            return;
+        };
+        let names = &e.dataset().catalogue.genre_names;
+        match names.iter().position(|g| g.eq_ignore_ascii_case(&name)) {
+            Some(g) => self.foryou.genre = Some(g),
+            None => {
+                self.status =
+                    format!("The remembered genre filter {name:?} is not in this dataset.")
+            }
+        }
+    }
+
+    /// Saves the remembered settings (theme, filters, sort).
+    fn save_settings(&mut self) {
+        let Some(path) = &self.state_file else { return };
+        let genre = self.foryou.genre.and_then(|g| {
+            self.engine
+                .as_ref()
+                .and_then(|e| e.dataset().catalogue.genre_names.get(g).cloned())
+        });
+        let s = super::state::Settings {
+            theme: Some(self.theme.name.clone()).filter(|n| n != "no-color"),
+            genre,
+            years: Some(self.foryou.years),
+            min_ratings: Some(self.foryou.min_ratings),
+            sort: Some(self.ratings.sort.name().to_string()),
+        };
+        if let Err(e) = super::state::save(path, &s) {
+            self.status = format!("Could not save settings to {}: {e}", path.display());
+        }
+    }
+
     fn install(&mut self, engine: Engine, warnings: Vec<String>) {
         self.needs_draw = true;
         self.search = SearchView::new(Some(SearchWorker::spawn(engine.search_index())));
+        self.search.show_start(&engine, Placement::Top);
+        let missing = engine.missing_movies().len();
+        self.status = if missing > 0 {
+            format!("{missing} movies of your profile are not in this dataset (kept in the file)")
+        } else if engine.n_rated() == 0 {
+            "Welcome! Rate a few movies (1-5) for personal picks.".into()
+        } else {
+            format!("{} ratings loaded.", engine.n_rated())
+        };
         self.engine = Some(engine);
-        if let Some(w) = warnings.first() {
-            self.status = w.clone();
-        } else if let Some(e) = &self.engine {
-            let missing = e.missing_movies().len();
-            self.status = if missing > 0 {
-                format!(
-                    "{missing} movies of your profile are not in this dataset (kept in the file)"
-                )
-            } else if e.n_rated() == 0 {
-                "Welcome! Rate a few movies (1-5) to get personal recommendations.".into()
-            } else {
-                format!("{} ratings loaded.", e.n_rated())
-            };
+        self.resolve_genre();
+        // Profile warnings say which entries were skipped: they must be seen.
+        const SHOWN: usize = 8;
+        let n = warnings.len();
+        self.notices.extend(warnings.into_iter().take(SHOWN));
+        if n > SHOWN {
+            self.notices
+                .push(format!("… and {} more problems in the profile", n - SHOWN));
         }
         self.profile_changed();
     }
@@ -136,34 +246,31 @@ impl App {
         self.tx.clone()
     }
 
-    /// Everything that depends on the profile or the models.
+    /// Everything that depends on the profile or the models, recomputed now (never
+    /// while drawing).
     fn profile_changed(&mut self) {
-        self.preds.borrow_mut().clear();
         let Some(e) = &self.engine else { return };
-        self.foryou.refresh(e);
-        self.ratings.refresh(e);
-        self.watchlist.refresh(e);
-        if self.search.query.trim().is_empty() {
-            self.show_start_list();
+        let place = |on_screen: bool| {
+            if on_screen {
+                Placement::Follow
+            } else {
+                Placement::Top
+            }
+        };
+        self.foryou.refresh(e, self.view == View::ForYou);
+        self.ratings.refresh(e, place(self.view == View::MyRatings));
+        self.watchlist
+            .refresh(e, place(self.view == View::Watchlist));
+        self.hidden.refresh(e, place(self.view == View::Hidden));
+        self.search.refresh(e);
+        for d in &mut self.details {
+            d.refresh(e);
         }
     }
 
-    /// The list under an empty search box: movies to rate first (kept stable while you
-    /// rate them, so your stars appear in place) or, with enough ratings, the most rated.
-    fn show_start_list(&mut self) {
-        let Some(e) = &self.engine else { return };
-        if self.search.onboarding && !self.search.table.items.is_empty() {
-            return;
-        }
-        if e.n_rated() < crate::engine::MIN_PERSONAL_RATINGS {
-            let items = e.onboarding(12);
-            self.search.table.set_items(items);
-            self.search.onboarding = true;
-        } else {
-            let items = e.popular(super::views::search::LIMIT, &Default::default());
-            self.search.table.set_items(items);
-            self.search.onboarding = false;
-        }
+    /// True when the terminal is below the usable size (only quitting works then).
+    pub fn too_small(&self) -> bool {
+        self.size.is_some_and(|(w, h)| w < MIN_W || h < MIN_H)
     }
 
     /// Polls background work (loader, search, retrain). Never blocks.
@@ -189,7 +296,19 @@ impl App {
                 self.install(*e, w);
             }
         }
-        changed |= self.search.poll();
+        if let Some(e) = &self.engine {
+            if self.search.poll(e) {
+                changed = true;
+                self.replay();
+            }
+        }
+        if self.search.waited().is_some_and(|w| w > SEARCH_PATIENCE) {
+            self.search.give_up();
+            let n = self.deferred.len();
+            self.deferred.clear();
+            self.status = format!("Search did not answer; {n} keys were dropped.");
+            changed = true;
+        }
         let events = self.engine.as_mut().map(Engine::poll).unwrap_or_default();
         changed |= !events.is_empty();
         for ev in events {
@@ -217,14 +336,29 @@ impl App {
         }
     }
 
-    /// Waits until the pending search (if any) has answered: for tests and scripts.
+    /// Waits until the pending search (if any) has answered and the keys held for it
+    /// are applied: for tests and scripts.
     pub fn settle(&mut self) {
-        if let Some(w) = self.search.worker.as_mut() {
-            if let Some(r) = w.wait(std::time::Duration::from_secs(10)) {
-                self.search.apply(r);
+        self.process();
+        for _ in 0..100 {
+            let answered = match &self.engine {
+                Some(e) => self.search.wait(e, Duration::from_secs(10)),
+                None => false,
+            };
+            if !answered {
+                break;
             }
+            self.replay();
         }
         self.tick();
+    }
+
+    /// Applies the actions held for the search reply.
+    fn replay(&mut self) {
+        let held: Vec<Action> = self.deferred.drain(..).collect();
+        for a in held {
+            self.update(a);
+        }
     }
 
     /// Maps a terminal event to actions on the channel.
@@ -248,7 +382,8 @@ impl App {
                 }),
                 _ => None,
             },
-            Event::Resize(_, _) => Some(Action::Resize),
+            Event::Paste(text) => Some(Action::Paste(text.clone())),
+            Event::Resize(w, h) => Some(Action::Resize(*w, *h)),
             _ => None,
         };
         if let Some(a) = action {
@@ -256,17 +391,21 @@ impl App {
         }
     }
 
+    fn typing(&self) -> bool {
+        self.search.editing
+            && self.view == View::Search
+            && self.details.is_empty()
+            && self.help.is_none()
+    }
+
     fn map_key(&self, k: &KeyEvent) -> Option<Action> {
         let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
-        if self.search.editing && self.view == View::Search && self.details.is_empty() && !self.help
-        {
+        if self.typing() {
             return match k.code {
-                KeyCode::Char('c') if ctrl => Some(Action::Cmd(Command::Quit)),
                 KeyCode::Char(c) if !ctrl => Some(Action::Input(c)),
                 KeyCode::Backspace => Some(Action::InputBackspace),
-                KeyCode::Esc | KeyCode::Enter | KeyCode::Down | KeyCode::Tab => {
-                    Some(Action::InputDone)
-                }
+                KeyCode::Esc => Some(Action::InputCancel),
+                KeyCode::Enter | KeyCode::Down | KeyCode::Tab => Some(Action::InputDone),
                 _ => None,
             };
         }
@@ -283,7 +422,6 @@ impl App {
     /// Convenience: feed a key, process it, settle background search.
     pub fn press(&mut self, code: KeyCode, mods: KeyModifiers) {
         self.handle_event(&Event::Key(KeyEvent::new(code, mods)));
-        self.process();
         self.settle();
     }
 
@@ -295,332 +433,461 @@ impl App {
                 KeyModifiers::NONE,
             )));
         }
-        self.process();
         self.settle();
     }
 
-    /// The highlighted movie of the visible view.
-    pub fn selected(&self) -> Option<u32> {
+    /// The visible view: the top movie page, else the current tab.
+    fn component(&self) -> &dyn Component {
         if let Some(d) = self.details.last() {
-            return d.selected();
+            return d;
         }
         match self.view {
-            View::Search => self.search.table.selected(),
-            View::ForYou => self.foryou.selected(),
-            View::MyRatings => self.ratings.table.selected(),
-            View::Watchlist => self.watchlist.table.selected(),
+            View::Search => &self.search,
+            View::ForYou => &self.foryou,
+            View::MyRatings => &self.ratings,
+            View::Watchlist => &self.watchlist,
+            View::Hidden => &self.hidden,
         }
     }
 
-    fn current_table(&mut self) -> &mut super::views::MovieTable {
+    fn component_mut(&mut self) -> &mut dyn Component {
         if let Some(d) = self.details.last_mut() {
-            return &mut d.similar;
+            return d;
         }
         match self.view {
-            View::Search => &mut self.search.table,
-            View::ForYou => self.foryou.table(),
-            View::MyRatings => &mut self.ratings.table,
-            View::Watchlist => &mut self.watchlist.table,
+            View::Search => &mut self.search,
+            View::ForYou => &mut self.foryou,
+            View::MyRatings => &mut self.ratings,
+            View::Watchlist => &mut self.watchlist,
+            View::Hidden => &mut self.hidden,
         }
     }
 
-    fn move_by(&mut self, delta: isize) {
-        if let Some(d) = self.details.last_mut() {
-            if !d.in_similar {
-                d.in_similar = true;
-                return;
-            }
+    /// The movie actions apply to: highlighted in the focused pane of the visible view.
+    pub fn focused_movie(&self) -> Option<u32> {
+        if self.help.is_some()
+            || self.genre_picker.is_some()
+            || !self.notices.is_empty()
+            || self.too_small()
+        {
+            return None;
         }
-        self.current_table().move_by(delta);
+        self.component().selected()
     }
 
-    fn edit<T>(
-        &mut self,
-        f: impl FnOnce(&mut Engine, u32) -> Result<T, crate::engine::EngineError>,
-        describe: impl FnOnce(&Engine, u32, T) -> String,
-    ) {
-        let Some(item) = self.selected() else {
-            self.status = "No movie highlighted.".into();
-            return;
-        };
-        let Some(e) = self.engine.as_mut() else {
-            return;
-        };
-        match f(e, item) {
-            Ok(v) => {
-                self.status = describe(e, item, v);
-                self.profile_changed();
-            }
-            Err(err) => self.status = format!("Error: {err}"),
-        }
+    /// Same as [`App::focused_movie`].
+    pub fn selected(&self) -> Option<u32> {
+        self.focused_movie()
     }
 
-    fn rate(&mut self, stars: f32) {
-        self.edit(
-            |e, i| e.rate(i, stars),
-            |e, i, _| {
-                format!(
-                    "Rated {} {:.1}★ (saved). Lists updated.",
-                    e.dataset().catalogue.movie(i).label(),
-                    e.rating_of(i).unwrap_or(stars)
-                )
-            },
-        );
+    fn label(&self, item: u32) -> String {
+        self.engine
+            .as_ref()
+            .map(|e| e.dataset().catalogue.movie(item).label())
+            .unwrap_or_default()
     }
 
     pub fn update(&mut self, action: Action) {
         self.needs_draw = true;
-        if self.engine.is_none() {
-            // While loading only quitting works.
-            if matches!(
-                action,
-                Action::Cmd(Command::Quit) | Action::Cmd(Command::Back)
-            ) {
+        if let Action::Resize(w, h) = action {
+            self.size = Some((w, h));
+            return;
+        }
+        // Always a way out, whatever the screen.
+        if let Action::Key(k) = &action {
+            if is_ctrl(k, 'c') {
                 self.quit = true;
+                return;
+            }
+            if is_ctrl(k, 'z') {
+                self.suspend = true;
+                return;
+            }
+        }
+        // Screens with no movie on them (loading, "could not start", too small): only
+        // quitting works; nothing may act on a list nobody can see.
+        if self.engine.is_none() || self.too_small() {
+            if let Action::Key(k) = &action {
+                if self.keymap.command(k) == Some(Command::Quit) {
+                    self.quit = true;
+                }
             }
             return;
         }
-        match action {
-            Action::Key(k) => {
-                if let Some(a) = self.map_key(&k) {
-                    self.update(a);
-                }
+        if !self.notices.is_empty() {
+            match &action {
+                Action::Key(k) if self.keymap.command(k) == Some(Command::Quit) => self.quit = true,
+                Action::Key(_) | Action::Click { .. } => self.notices.clear(),
+                _ => {}
             }
+            return;
+        }
+        // Behind held actions, keys wait unmapped: their meaning depends on what the
+        // held ones do (Enter leaves the search box, so a following 5 rates).
+        if !self.deferred.is_empty() {
+            self.deferred.push_back(action);
+            return;
+        }
+        let action = match action {
+            Action::Key(k) => match self.map_key(&k) {
+                Some(a) => a,
+                None => return,
+            },
+            a => a,
+        };
+        // Until the current query's results are in, only typing goes on; everything
+        // else waits for them, so it never acts on the previous results.
+        let edits_query = matches!(
+            action,
+            Action::Input(_) | Action::InputBackspace | Action::InputCancel | Action::Paste(_)
+        );
+        if self.search.pending() && !edits_query {
+            self.deferred.push_back(action);
+            return;
+        }
+        self.apply(action);
+    }
+
+    fn apply(&mut self, action: Action) {
+        match action {
+            Action::Key(_) | Action::Resize(..) => {}
             Action::Input(c) => {
                 self.search.query.push(c);
                 self.search.request();
             }
             Action::InputBackspace => {
                 self.search.query.pop();
-                if self.search.query.is_empty() {
-                    self.search.onboarding = false;
-                    self.profile_changed();
+                if self.search.query.trim().is_empty() {
+                    self.show_start(Placement::Unselected);
                 } else {
                     self.search.request();
                 }
             }
-            Action::InputDone => self.search.editing = false,
-            Action::OpenMovie(item) => self.open(item),
-            Action::Resize => {}
-            Action::Click { x, y } => self.click(x, y),
-            Action::Scroll { x, y, down } => {
-                if self.details.is_empty() && self.view == View::ForYou {
-                    if let Some(k) = (0..self.foryou.tables.len())
-                        .find(|&k| self.foryou.tables[k].contains(x, y))
-                    {
-                        self.foryou.pane = k;
-                    }
+            Action::InputDone => {
+                self.search.editing = false;
+                if self.search.table.selected().is_none() {
+                    self.search.table.move_by(0);
                 }
-                if let Some(d) = self.details.last_mut() {
-                    d.in_similar = true;
-                }
-                self.current_table().move_by(if down { 3 } else { -3 })
             }
+            Action::InputCancel => self.clear_search(),
+            Action::Paste(text) => self.paste(&text),
+            Action::OpenMovie(item) => self.open(item),
+            Action::Click { x, y } => self.click(x, y),
+            Action::Scroll { x, y, down } => self.scroll(x, y, down),
             Action::Cmd(c) => self.command(c),
+        }
+    }
+
+    fn show_start(&mut self, how: Placement) {
+        if let Some(e) = &self.engine {
+            self.search.show_start(e, how);
+        }
+    }
+
+    /// Esc on a search: the query goes, the start list comes back with nothing
+    /// highlighted, so a key typed next cannot act on a movie nobody looked at.
+    fn clear_search(&mut self) {
+        let had = !self.search.query.trim().is_empty();
+        self.search.query.clear();
+        self.search.editing = false;
+        self.show_start(Placement::Unselected);
+        self.status = if had {
+            "Search cleared. j/↓ picks a movie from the list; / searches again.".into()
+        } else {
+            "/ searches; j/↓ picks a movie from the list.".into()
+        };
+    }
+
+    /// A paste goes into the search box as text: its first line only, since a line
+    /// break in a paste must not act as Enter on whatever the list shows.
+    fn paste(&mut self, text: &str) {
+        if self.help.is_some() {
+            return;
+        }
+        self.genre_picker = None;
+        let mut lines = text.split(['\r', '\n']);
+        let first: String = lines
+            .next()
+            .unwrap_or("")
+            .chars()
+            .filter(|c| !c.is_control())
+            .collect();
+        let rest = lines.any(|l| !l.trim().is_empty());
+        self.details.clear();
+        self.switch(View::Search);
+        self.search.editing = true;
+        self.search.query.push_str(&first);
+        if self.search.query.trim().is_empty() {
+            self.show_start(Placement::Unselected);
+        } else {
+            self.search.request();
+        }
+        if rest {
+            self.status = "Pasted the first line into the search; the rest was ignored.".into();
         }
     }
 
     fn open(&mut self, item: u32) {
         let Some(e) = &self.engine else { return };
-        let similar = e.similar(item, 20).into_iter().map(|s| s.0).collect();
-        self.details.push(DetailsView::new(item, similar));
+        self.details.push(DetailsView::new(e, item));
+    }
+
+    fn switch(&mut self, view: View) {
+        if self.view == View::ForYou && view != View::ForYou {
+            // Movies rated there leave the lists now.
+            self.foryou.unpin_all();
+            if let Some(e) = &self.engine {
+                self.foryou.refresh(e, false);
+            }
+        }
+        self.view = view;
     }
 
     fn click(&mut self, x: u16, y: u16) {
+        if self.help.is_some() || self.genre_picker.is_some() {
+            self.help = None;
+            self.genre_picker = None;
+            return;
+        }
         if let Some(d) = self.details.last_mut() {
             if let Some(stars) = d.stars_at(x, y) {
-                d.in_similar = false;
+                d.focus = DetailsFocus::Movie;
                 self.rate(stars);
                 return;
             }
             if d.similar.click(x, y) {
-                d.in_similar = true;
+                d.focus = DetailsFocus::Similar;
             }
             return;
         }
-        if self.view == View::ForYou {
-            for k in 0..self.foryou.tables.len() {
-                if self.foryou.tables[k].click(x, y) {
-                    self.foryou.pane = k;
+        match self.view {
+            View::ForYou => {
+                if self.foryou.focus_at(x, y) {
+                    if let Some(t) = self.foryou.table() {
+                        t.click(x, y);
+                    }
                 }
             }
+            // The tab line (1) and the search box (3 rows) are above the list.
+            View::Search if (1..4).contains(&y) => self.search.editing = true,
+            View::Search => {
+                if self.search.table.click(x, y) {
+                    self.search.editing = false;
+                }
+            }
+            View::MyRatings => {
+                self.ratings.table.click(x, y);
+            }
+            View::Watchlist => {
+                self.watchlist.table.click(x, y);
+            }
+            View::Hidden => {
+                self.hidden.table.click(x, y);
+            }
+        }
+    }
+
+    /// The wheel scrolls the list under the pointer, which takes the focus.
+    fn scroll(&mut self, x: u16, y: u16, down: bool) {
+        let delta = if down { 3 } else { -3 };
+        if let Some(h) = self.help.as_mut() {
+            *h = h.saturating_add_signed(delta);
+            self.clamp_help();
             return;
         }
-        if self.view == View::Search && y < 4 {
-            self.search.editing = true;
+        if let Some(p) = self.genre_picker.as_mut() {
+            p.navigate(if down { Command::Down } else { Command::Up });
             return;
         }
-        self.current_table().click(x, y);
+        if let Some(d) = self.details.last_mut() {
+            if d.similar.contains(x, y) && !d.similar.is_empty() {
+                d.focus = DetailsFocus::Similar;
+                d.similar.move_by(delta);
+            }
+            return;
+        }
+        match self.view {
+            View::ForYou => {
+                if self.foryou.focus_at(x, y) {
+                    if let Some(t) = self.foryou.table() {
+                        t.move_by(delta);
+                    }
+                }
+            }
+            View::Search => {
+                if self.search.table.contains(x, y) {
+                    self.search.editing = false;
+                    self.search.table.move_by(delta);
+                }
+            }
+            View::MyRatings => self.ratings.table.move_by(delta),
+            View::Watchlist => self.watchlist.table.move_by(delta),
+            View::Hidden => self.hidden.table.move_by(delta),
+        }
+    }
+
+    fn screen_area(&self) -> Rect {
+        let (w, h) = self.size.unwrap_or((80, 24));
+        Rect::new(0, 0, w, h)
+    }
+
+    fn clamp_help(&mut self) {
+        let max = help::max_scroll(&self.keymap, &self.theme, main_area(self.screen_area()));
+        if let Some(h) = self.help.as_mut() {
+            *h = (*h).min(max);
+        }
+    }
+
+    /// Keys while the help is open: it scrolls, Esc or ? closes it, q quits; any other
+    /// key only closes it (what it would act on is hidden).
+    fn help_command(&mut self, c: Command) {
+        let page = help::visible_rows(main_area(self.screen_area())).max(1);
+        let Some(h) = self.help.as_mut() else { return };
+        match c {
+            Command::Quit => self.quit = true,
+            Command::Up => *h = h.saturating_sub(1),
+            Command::Down => *h += 1,
+            Command::PageUp => *h = h.saturating_sub(page),
+            Command::PageDown => *h += page,
+            Command::Top => *h = 0,
+            Command::Bottom => *h = usize::MAX / 2,
+            _ => self.help = None,
+        }
+        self.clamp_help();
+    }
+
+    /// Keys while the genre picker is open: it moves, Enter picks, q quits; any other
+    /// key closes it.
+    fn picker_command(&mut self, c: Command) {
+        let Some(p) = self.genre_picker.as_mut() else {
+            return;
+        };
+        match c {
+            Command::Quit => self.quit = true,
+            Command::Open => {
+                self.foryou.genre = p.choice();
+                self.status = format!("Genre filter: {}.", p.choice_label());
+                self.genre_picker = None;
+                // New filter, new lists: they start at the top.
+                if let Some(e) = &self.engine {
+                    self.foryou.refresh(e, false);
+                }
+                self.save_settings();
+            }
+            _ if p.navigate(c) => {}
+            _ => self.genre_picker = None,
+        }
+    }
+
+    fn no_movie(&mut self) {
+        self.status = if self.typing() {
+            "Typing goes into the search box: Enter or ↓ moves to the results.".into()
+        } else {
+            "No movie highlighted: j/k or ↓/↑ picks one.".into()
+        };
     }
 
     fn command(&mut self, c: Command) {
         use Command::*;
-        if self.help && !matches!(c, Quit) {
-            self.help = false;
-            if matches!(c, Back | Help) {
-                return;
-            }
+        if self.help.is_some() {
+            self.help_command(c);
+            return;
+        }
+        if self.genre_picker.is_some() {
+            self.picker_command(c);
+            return;
         }
         match c {
             Quit => self.quit = true,
-            Back => {
-                if self.details.pop().is_none() {
-                    if self.view != View::Search || !self.search.query.is_empty() {
-                        if self.view == View::Search {
-                            self.search.query.clear();
-                            self.search.onboarding = false;
-                            self.profile_changed();
-                        }
-                        self.view = View::Search;
-                    } else {
-                        self.quit = true;
-                    }
-                }
-            }
-            Help => self.help = true,
+            Back => self.back(),
+            Help => self.help = Some(0),
             Search => {
                 // A fresh search each time: the box starts empty.
                 self.details.clear();
-                self.view = View::Search;
+                self.switch(View::Search);
                 self.search.editing = true;
                 if !self.search.query.is_empty() {
                     self.search.query.clear();
-                    self.search.onboarding = false;
-                    self.profile_changed();
+                    self.show_start(Placement::Unselected);
                 }
             }
-            ForYou => {
+            ForYou | MyRatings | WatchlistView | HiddenView => {
                 self.details.clear();
-                self.view = View::ForYou;
+                self.switch(match c {
+                    ForYou => View::ForYou,
+                    MyRatings => View::MyRatings,
+                    WatchlistView => View::Watchlist,
+                    _ => View::Hidden,
+                });
             }
-            MyRatings => {
-                self.details.clear();
-                self.view = View::MyRatings;
-            }
-            WatchlistView => {
-                self.details.clear();
-                self.view = View::Watchlist;
-            }
-            NextPane => {
-                if let Some(d) = self.details.last_mut() {
-                    d.in_similar = !d.in_similar;
-                } else if self.view == View::ForYou {
-                    self.foryou.next_pane();
-                } else if self.view == View::Search {
-                    self.search.editing = true;
+            NextPane | Up | Down | PageUp | PageDown | Top | Bottom => {
+                if !self.component_mut().handle(c) && !self.details.is_empty() {
+                    self.status = "Tab moves the focus to the similar movies.".into();
                 }
             }
-            Up => self.move_by(-1),
-            Down => self.move_by(1),
-            PageUp => {
-                let p = self.current_table().page();
-                self.current_table().move_by(-p)
-            }
-            PageDown => {
-                let p = self.current_table().page();
-                self.current_table().move_by(p)
-            }
-            Top => self.current_table().move_by(isize::MIN / 2),
-            Bottom => self.current_table().move_by(isize::MAX / 2),
-            Open => {
-                if let Some(item) = self.selected() {
-                    self.open(item);
-                }
-            }
+            Open => match self.focused_movie() {
+                Some(item) => self.open(item),
+                None => self.no_movie(),
+            },
             Rate1 => self.rate(1.0),
             Rate2 => self.rate(2.0),
             Rate3 => self.rate(3.0),
             Rate4 => self.rate(4.0),
             Rate5 => self.rate(5.0),
-            HalfUp | HalfDown => {
-                let step = if c == HalfUp { 0.5 } else { -0.5 };
-                if let (Some(item), Some(e)) = (self.selected(), &self.engine) {
-                    let s = e.dataset().scale;
-                    let cur = e.rating_of(item).unwrap_or(if step > 0.0 {
-                        s.min - step
-                    } else {
-                        s.max - step
-                    });
-                    self.rate(s.clamp(cur + step));
-                }
-            }
-            ClearRating => self.edit(
-                |e, i| e.unrate(i),
-                |e, i, _| {
-                    format!(
-                        "Rating of {} removed.",
-                        e.dataset().catalogue.movie(i).label()
-                    )
-                },
-            ),
+            HalfUp | HalfDown => self.half_step(if c == HalfUp { 0.5 } else { -0.5 }),
+            ClearRating => self.clear_rating(),
             Watchlist => self.edit(
                 |e, i| e.toggle_watchlist(i),
-                |e, i, on| {
-                    let t = e.dataset().catalogue.movie(i).label();
+                |label, on| {
                     if on {
-                        format!("{t} added to the watchlist.")
+                        format!("{label} added to the watchlist.")
                     } else {
-                        format!("{t} removed from the watchlist.")
+                        format!("{label} removed from the watchlist.")
                     }
                 },
             ),
             NotInterested => self.edit(
                 |e, i| e.toggle_not_interested(i),
-                |e, i, on| {
-                    let t = e.dataset().catalogue.movie(i).label();
+                |label, on| {
                     if on {
-                        format!("{t}: not interested (hidden from recommendations; u undoes).")
+                        format!("{label}: not interested (hidden from recommendations; u undoes).")
                     } else {
-                        format!("{t}: shown again.")
+                        format!("{label}: shown again.")
                     }
                 },
             ),
-            Undo => {
-                if let Some(e) = self.engine.as_mut() {
-                    match e.undo() {
-                        Ok(Some(id)) => {
-                            self.status = format!(
-                                "Undone ({}).",
-                                e.dataset()
-                                    .catalogue
-                                    .by_id(id)
-                                    .map(|m| m.label())
-                                    .unwrap_or_else(|| format!("movie {id}"))
-                            );
-                            self.profile_changed();
-                        }
-                        Ok(None) => self.status = "Nothing to undo.".into(),
-                        Err(err) => self.status = format!("Error: {err}"),
-                    }
-                }
-            }
+            Undo => self.undo(),
             Sort => {
                 self.ratings.sort = self.ratings.sort.next();
-                self.profile_changed();
+                if let Some(e) = &self.engine {
+                    self.ratings.refresh(e, Placement::Follow);
+                }
+                self.save_settings();
             }
             Genre => {
-                let n = self
+                let names = self
                     .engine
                     .as_ref()
-                    .map(|e| e.dataset().catalogue.genre_names.len())
-                    .unwrap_or(0);
-                self.foryou.genre = match self.foryou.genre {
-                    None if n > 0 => Some(0),
-                    Some(g) if g + 1 < n => Some(g + 1),
-                    _ => None,
-                };
-                self.view = View::ForYou;
-                self.profile_changed();
+                    .map(|e| e.dataset().catalogue.genre_names.clone())
+                    .unwrap_or_default();
+                self.details.clear();
+                self.switch(View::ForYou);
+                self.genre_picker = Some(GenrePicker::new(names, self.foryou.genre));
             }
-            Years => {
-                self.foryou.years = (self.foryou.years + 1) % YEARS.len();
+            Years | MinRatings => {
+                match c {
+                    Years => self.foryou.years = (self.foryou.years + 1) % YEARS.len(),
+                    _ => {
+                        self.foryou.min_ratings = (self.foryou.min_ratings + 1) % MIN_RATINGS.len()
+                    }
+                }
+                self.details.clear();
                 self.view = View::ForYou;
-                self.profile_changed();
-            }
-            MinRatings => {
-                self.foryou.min_ratings = (self.foryou.min_ratings + 1) % MIN_RATINGS.len();
-                self.view = View::ForYou;
-                self.profile_changed();
+                // New filter, new lists: they start at the top.
+                if let Some(e) = &self.engine {
+                    self.foryou.refresh(e, false);
+                }
+                self.save_settings();
             }
             Retrain => {
                 if let Some(e) = self.engine.as_mut() {
@@ -637,14 +904,140 @@ impl App {
                     "dark"
                 };
                 self.theme = super::theme::Theme::named(next, self.no_color);
+                self.save_settings();
             }
         }
     }
 
-    /// Draws everything.
+    /// Esc: closes the top page, else clears the search, else goes back to the search
+    /// tab. It never quits.
+    fn back(&mut self) {
+        if self.details.pop().is_some() {
+            return;
+        }
+        if self.view == View::Search {
+            if !self.search.query.is_empty() {
+                self.clear_search();
+            } else {
+                self.status = format!(
+                    "Nothing to close here; {} quits.",
+                    self.keymap.short(Command::Quit)
+                );
+            }
+            return;
+        }
+        self.switch(View::Search);
+    }
+
+    fn undo(&mut self) {
+        let Some(e) = self.engine.as_mut() else {
+            return;
+        };
+        match e.undo() {
+            Ok(Some(id)) => {
+                self.status = format!(
+                    "Undone ({}).",
+                    e.dataset()
+                        .catalogue
+                        .by_id(id)
+                        .map(|m| m.label())
+                        .unwrap_or_else(|| format!("movie {id}"))
+                );
+                self.profile_changed();
+            }
+            Ok(None) => self.status = "Nothing to undo.".into(),
+            Err(err) => self.status = format!("Error: {err}"),
+        }
+    }
+
+    /// Applies `f` to the focused movie and reports it by name.
+    fn edit<T>(
+        &mut self,
+        f: impl FnOnce(&mut Engine, u32) -> Result<T, crate::engine::EngineError>,
+        describe: impl FnOnce(&str, T) -> String,
+    ) {
+        let Some(item) = self.focused_movie() else {
+            self.no_movie();
+            return;
+        };
+        let label = self.label(item);
+        let Some(e) = self.engine.as_mut() else {
+            return;
+        };
+        match f(e, item) {
+            Ok(v) => {
+                self.status = describe(&label, v);
+                self.profile_changed();
+            }
+            Err(err) => self.status = format!("Error ({label}): {err}"),
+        }
+    }
+
+    fn rate(&mut self, stars: f32) {
+        let Some(item) = self.focused_movie() else {
+            self.no_movie();
+            return;
+        };
+        if self.view == View::ForYou {
+            // Keep it in place so the highlight stays on what was just rated.
+            self.foryou.pin(item);
+        }
+        self.edit(
+            |e, i| {
+                e.rate(i, stars)?;
+                Ok(e.rating_of(i).unwrap_or(stars))
+            },
+            |label, saved| format!("Rated {label} {saved:.1}★ (saved). Lists updated."),
+        );
+    }
+
+    /// `+`/`-`: half a star from your rating, or on an unrated movie from its predicted
+    /// rating rounded to half a star (the middle of the scale if nothing predicts it).
+    fn half_step(&mut self, step: f32) {
+        let Some(item) = self.focused_movie() else {
+            self.no_movie();
+            return;
+        };
+        let Some(e) = &self.engine else { return };
+        let s = e.dataset().scale;
+        let base = e
+            .rating_of(item)
+            .or_else(|| predicted_start(&e.predict(item)))
+            .unwrap_or(((s.min + s.max) / 2.0 * 2.0).round() / 2.0);
+        self.rate(s.clamp(base + step));
+    }
+
+    fn clear_rating(&mut self) {
+        let Some(item) = self.focused_movie() else {
+            self.no_movie();
+            return;
+        };
+        if self
+            .engine
+            .as_ref()
+            .and_then(|e| e.rating_of(item))
+            .is_none()
+        {
+            self.status = format!("{} was not rated; nothing to remove.", self.label(item));
+            return;
+        }
+        self.edit(
+            |e, i| e.unrate(i),
+            |label, _| format!("Rating of {label} removed."),
+        );
+    }
+
+    /// Draws everything. A pure function of the app's state: no model is asked anything
+    /// here (the views hold what they show); only the mouse targets are remembered.
     pub fn draw(&mut self, f: &mut Frame) {
         let area = f.area();
         let t = self.theme.clone();
+        // The theme's background under everything (the light theme needs it).
+        f.render_widget(Block::default().style(t.base), area);
+        let Some(engine) = &self.engine else {
+            self.draw_start_screen(f, area);
+            return;
+        };
         if area.width < MIN_W || area.height < MIN_H {
             let msg = vec![
                 Line::from(Span::styled("Terminal too small", t.error)),
@@ -654,10 +1047,7 @@ impl App {
                 )),
                 Line::from("Enlarge the window, or press q to quit."),
             ];
-            f.render_widget(
-                Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }),
-                area,
-            );
+            f.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
             return;
         }
         let [tabs, main, status, hints] = Layout::vertical([
@@ -667,30 +1057,24 @@ impl App {
             Constraint::Length(1),
         ])
         .areas(area);
-        let Some(engine) = &self.engine else {
-            let text = match &self.fatal {
-                Some(why) => vec![
-                    Line::from(Span::styled("reel could not start", t.error)),
-                    Line::from(why.clone()),
-                    Line::from("Press q to quit."),
-                ],
-                None => vec![
-                    Line::from(Span::styled("reel", t.title)),
-                    Line::from(format!("Loading: {}…", self.loading_stage)),
-                    Line::from(Span::styled("q quits", t.dim)),
-                ],
-            };
-            f.render_widget(Paragraph::new(text), main);
-            return;
-        };
-        // Tabs.
+        // Narrow terminals get shorter tab names, so every tab stays visible.
+        let compact = tabs.width < 80;
         let names = [
             (View::Search, Command::Search, "Search"),
             (View::ForYou, Command::ForYou, "For you"),
-            (View::MyRatings, Command::MyRatings, "My ratings"),
+            (
+                View::MyRatings,
+                Command::MyRatings,
+                if compact { "Ratings" } else { "My ratings" },
+            ),
             (View::Watchlist, Command::WatchlistView, "Watchlist"),
+            (View::Hidden, Command::HiddenView, "Hidden"),
         ];
-        let mut spans = vec![Span::styled(" reel ", t.title)];
+        let mut spans = if compact {
+            Vec::new()
+        } else {
+            vec![Span::styled(" reel ", t.title)]
+        };
         for (v, c, n) in names {
             let style = if v == self.view && self.details.is_empty() {
                 t.selected
@@ -707,53 +1091,140 @@ impl App {
             spans.push(Span::styled("  ⟳ retraining", t.accent));
         }
         f.render_widget(Paragraph::new(Line::from(spans)), tabs);
-        let ctx = Ctx {
-            engine,
-            theme: &t,
-            preds: &self.preds,
-        };
-        if let Some(d) = self.details.last_mut() {
-            d.draw(f, main, &ctx);
-        } else {
-            match self.view {
-                View::Search => self.search.draw(f, main, &ctx),
-                View::ForYou => self.foryou.draw(f, main, &ctx),
-                View::MyRatings => self.ratings.draw(f, main, &ctx),
-                View::Watchlist => self.watchlist.draw(f, main, &ctx),
-            }
-        }
+        let ctx = Ctx { theme: &t };
+        self.component_mut().draw(f, main, &ctx);
         f.render_widget(
             Paragraph::new(Span::styled(self.status.clone(), t.accent)),
             status,
         );
         f.render_widget(Paragraph::new(self.hint_line(hints.width)), hints);
-        if self.help {
-            help::draw(f, main, &self.keymap, &t);
+        if let Some(p) = &self.genre_picker {
+            p.draw(f, main, &t);
+        }
+        if let Some(scroll) = self.help {
+            help::draw(f, main, &self.keymap, &t, scroll);
+        }
+        if !self.notices.is_empty() {
+            self.draw_notices(f, main);
         }
     }
 
-    /// The hint bar: commands of the current context, from the same table as the help.
+    /// The loading and "could not start" screens: whole messages, wrapped, with a way
+    /// out (these screens work at any size).
+    fn draw_start_screen(&self, f: &mut Frame, area: Rect) {
+        let t = &self.theme;
+        let mut lines = match &self.fatal {
+            Some(why) => {
+                let mut l = vec![
+                    Line::from(Span::styled("reel could not start", t.error)),
+                    Line::from(""),
+                ];
+                l.extend(why.lines().map(|s| Line::from(s.to_string())));
+                l.push(Line::from(""));
+                l.push(Line::from(Span::styled("What you can try:", t.title)));
+                for (cmd, what) in [
+                    (
+                        "reel --lenient",
+                        "skip malformed rows in the data files and load the rest",
+                    ),
+                    (
+                        "reel --data DIR",
+                        "use another MovieLens folder (or set REEL_DATA)",
+                    ),
+                    (
+                        "reel download",
+                        "fetch ml-latest-small again (an interrupted download leaves a partial folder)",
+                    ),
+                ] {
+                    l.push(Line::from(vec![
+                        Span::styled(format!("  {cmd:<17}"), t.accent),
+                        Span::styled(what, t.base),
+                    ]));
+                }
+                l.push(Line::from(""));
+                l.push(Line::from(Span::styled("Press q to quit.", t.accent)));
+                l
+            }
+            None => vec![
+                Line::from(Span::styled("reel", t.title)),
+                Line::from(format!("Loading: {}…", self.loading_stage)),
+                Line::from(Span::styled("q quits", t.dim)),
+            ],
+        };
+        if !self.notices.is_empty() {
+            lines.push(Line::from(""));
+            for n in &self.notices {
+                lines.push(Line::from(Span::styled(n.clone(), t.error)));
+            }
+        }
+        f.render_widget(
+            Paragraph::new(lines).wrap(Wrap { trim: false }),
+            area.inner(Margin::new(1, 0)),
+        );
+    }
+
+    /// Problems the user must see, over the app until a key is pressed.
+    fn draw_notices(&self, f: &mut Frame, area: Rect) {
+        let t = &self.theme;
+        let mut lines: Vec<Line> = self
+            .notices
+            .iter()
+            .map(|n| Line::from(Span::styled(format!("• {n}"), t.base)))
+            .collect();
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(
+            "Press any key to continue (q quits).",
+            t.dim,
+        )));
+        let w = area.width.saturating_sub(4).min(90);
+        let pop = Rect {
+            x: area.x + (area.width - w) / 2,
+            y: area.y + 1,
+            width: w,
+            height: area.height.saturating_sub(2),
+        };
+        f.render_widget(Clear, pop);
+        f.render_widget(
+            Paragraph::new(lines)
+                .style(t.base)
+                .wrap(Wrap { trim: false })
+                .block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .border_style(t.error)
+                        .title(super::views::title("Please note", t)),
+                ),
+            pop,
+        );
+    }
+
+    /// The hint bar: the commands of the focused context, from the same table as the
+    /// help.
     fn hint_line(&self, width: u16) -> Line<'static> {
         let t = &self.theme;
-        let scopes: Vec<Scope> = {
-            let mut s = vec![Scope::Everywhere];
-            if self.selected().is_some() {
-                s.push(Scope::Movie);
-            }
-            if self.details.is_empty() && self.view == View::ForYou {
-                s.push(Scope::Recs);
-            }
-            if self.details.is_empty() && self.view == View::MyRatings {
-                s.push(Scope::Ratings);
-            }
-            s
-        };
-        if self.search.editing && self.view == View::Search && self.details.is_empty() {
+        if self.help.is_some() {
             return Line::from(Span::styled(
-                "type to search · Enter/↓ results · Esc done · Ctrl-c quit",
+                "j/k scroll · Esc or ? closes · q quits",
                 t.dim,
             ));
         }
+        if self.genre_picker.is_some() {
+            return Line::from(Span::styled(
+                "j/k move · Enter picks · Esc closes · q quits",
+                t.dim,
+            ));
+        }
+        if self.typing() {
+            return Line::from(Span::styled(
+                "type to search · Enter/↓ results · Esc clears · Ctrl-c quits",
+                t.dim,
+            ));
+        }
+        let mut scopes = vec![Scope::Everywhere];
+        if self.focused_movie().is_some() {
+            scopes.push(Scope::Movie);
+        }
+        scopes.extend(self.component().scopes());
         // "? help" is always shown (it lists everything); the rest fills the width,
         // context commands first, then global ones.
         let help_piece = format!("{} help", self.keymap.short(Command::Help));
@@ -773,6 +1244,9 @@ impl App {
             } else {
                 self.keymap.short(c.command)
             };
+            if key.is_empty() {
+                continue;
+            }
             let piece = format!("{key} {}  ", c.hint);
             let len = piece.chars().count();
             if used + len > budget {
@@ -785,5 +1259,14 @@ impl App {
         spans.push(Span::styled(self.keymap.short(Command::Help), t.accent));
         spans.push(Span::styled(" help", t.dim));
         Line::from(spans)
+    }
+}
+
+/// The main area of a screen (below the tabs, above the status and hint lines).
+fn main_area(screen: Rect) -> Rect {
+    Rect {
+        y: screen.y + 1,
+        height: screen.height.saturating_sub(3),
+        ..screen
     }
 }

@@ -34,13 +34,27 @@ pub fn load() -> (Config, Vec<String>) {
     };
     match std::fs::read_to_string(&path) {
         Ok(text) => match toml::from_str::<Config>(&text) {
-            Ok(c) => (c, Vec::new()),
+            Ok(mut c) => {
+                let mut notes = Vec::new();
+                if let Some(name) = &c.theme {
+                    if !super::theme::THEMES.contains(&name.to_ascii_lowercase().as_str()) {
+                        notes.push(format!(
+                            "config {}: unknown theme {name:?} (use {}); using dark",
+                            path.display(),
+                            super::theme::THEMES.join(" or ")
+                        ));
+                        c.theme = None;
+                    }
+                }
+                (c, notes)
+            }
+            // The whole message: TOML errors name the line and column and show it.
             Err(e) => (
                 Config::default(),
                 vec![format!(
-                    "config {} ignored: {}",
+                    "config {} ignored (defaults used): {}",
                     path.display(),
-                    e.to_string().lines().next().unwrap_or("")
+                    e.to_string().trim_end()
                 )],
             ),
         },

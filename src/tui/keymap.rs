@@ -12,6 +12,8 @@ pub enum Scope {
     Movie,
     Recs,
     Ratings,
+    /// Views with more than one pane (focus moves between them).
+    Panes,
 }
 
 /// Everything a key can do.
@@ -24,6 +26,7 @@ pub enum Command {
     ForYou,
     MyRatings,
     WatchlistView,
+    HiddenView,
     NextPane,
     Up,
     Down,
@@ -112,6 +115,13 @@ pub fn commands() -> &'static [CommandInfo] {
             "Your watchlist",
             Everywhere,
         ),
+        c(
+            HiddenView,
+            "hidden_view",
+            "",
+            "Not-interested movies (x shows one again)",
+            Everywhere,
+        ),
         c(Open, "open", "open", "Open the highlighted movie", Movie),
         c(Rate1, "rate_1", "", "Rate 1 star", Movie),
         c(Rate2, "rate_2", "", "Rate 2 stars", Movie),
@@ -142,8 +152,14 @@ pub fn commands() -> &'static [CommandInfo] {
             Movie,
         ),
         c(Undo, "undo", "undo", "Undo the last change", Everywhere),
-        c(NextPane, "next_pane", "pane", "Next pane", Recs),
-        c(Genre, "genre", "genre", "Filter by genre (cycles)", Recs),
+        c(
+            NextPane,
+            "next_pane",
+            "pane",
+            "Move the focus to the next pane",
+            Panes,
+        ),
+        c(Genre, "genre", "genre", "Filter by genre (picker)", Recs),
         c(Years, "years", "years", "Filter by years (cycles)", Recs),
         c(
             MinRatings,
@@ -178,7 +194,7 @@ pub fn commands() -> &'static [CommandInfo] {
             Back,
             "back",
             "back",
-            "Close / go back (quits at the top)",
+            "Close / go back (never quits)",
             Everywhere,
         ),
         c(Quit, "quit", "quit", "Quit", Everywhere),
@@ -285,36 +301,90 @@ struct KeymapFile {
 }
 
 impl Keymap {
-    /// The defaults, overridden by `overrides` (command name → key names). Unknown
-    /// commands or keys are reported, not fatal.
+    /// The defaults, overridden by `overrides` (command name → key names). A key given
+    /// to a command in the config loses its default meaning, so help and behaviour
+    /// agree. Unknown commands or keys, and a key the config binds to two commands (the
+    /// first in help order keeps it), are reported, not fatal.
     pub fn new(overrides: &HashMap<String, Vec<String>>) -> (Keymap, Vec<String>) {
         let mut problems = Vec::new();
         let defaults: KeymapFile = toml::from_str(DEFAULT_KEYMAP).unwrap_or(KeymapFile {
             keys: HashMap::new(),
         });
-        let mut keys: HashMap<Command, Vec<Key>> = HashMap::new();
-        for (source, table) in [("default", &defaults.keys), ("config", overrides)] {
-            for (name, names) in table {
-                let Some(info) = commands().iter().find(|i| i.name == name) else {
-                    problems.push(format!("{source} keymap: unknown command {name:?}"));
-                    continue;
-                };
-                let mut parsed = Vec::new();
-                for k in names {
-                    match Key::parse(k) {
-                        Some(key) => parsed.push(key),
-                        None => {
-                            problems.push(format!("{source} keymap: unknown key {k:?} for {name}"))
-                        }
-                    }
+        let parse = |source: &str, name: &str, names: &[String], problems: &mut Vec<String>| {
+            let mut parsed = Vec::new();
+            for k in names {
+                match Key::parse(k) {
+                    Some(key) if !parsed.contains(&key) => parsed.push(key),
+                    Some(_) => {}
+                    None => problems.push(format!("{source} keymap: unknown key {k:?} for {name}")),
                 }
-                keys.insert(info.command, parsed);
+            }
+            parsed
+        };
+        let mut keys: HashMap<Command, Vec<Key>> = HashMap::new();
+        for (name, names) in &defaults.keys {
+            match commands().iter().find(|i| i.name == name) {
+                Some(info) => {
+                    keys.insert(info.command, parse("default", name, names, &mut problems));
+                }
+                None => problems.push(format!("default keymap: unknown command {name:?}")),
+            }
+        }
+        let mut unknown: Vec<&String> = overrides
+            .keys()
+            .filter(|n| !commands().iter().any(|i| &i.name == n))
+            .collect();
+        unknown.sort();
+        for name in unknown {
+            problems.push(format!(
+                "config keymap: unknown command {name:?} (see the help, ?, for names)"
+            ));
+        }
+        // Config bindings in help order, so a clash is resolved the same way every time.
+        let mut owner: HashMap<Key, Command> = HashMap::new();
+        for info in commands() {
+            let Some(names) = overrides.get(info.name) else {
+                continue;
+            };
+            let mut mine = Vec::new();
+            for key in parse("config", info.name, names, &mut problems) {
+                if let Some(first) = owner.get(&key) {
+                    let first_name = commands()
+                        .iter()
+                        .find(|i| i.command == *first)
+                        .map_or("?", |i| i.name);
+                    problems.push(format!(
+                        "config keymap: {} is bound to both {first_name} and {}; it stays with {first_name}",
+                        key.label(),
+                        info.name
+                    ));
+                    continue;
+                }
+                owner.insert(key, info.command);
+                mine.push(key);
+            }
+            keys.insert(info.command, mine);
+        }
+        // A key taken by the config leaves every other command's defaults.
+        for (key, cmd) in &owner {
+            for (other, list) in keys.iter_mut() {
+                if other != cmd {
+                    list.retain(|k| k != key);
+                }
+            }
+        }
+        for info in commands() {
+            if keys.get(&info.command).is_none_or(|k| k.is_empty()) {
+                problems.push(format!(
+                    "keymap: {} has no key now (its keys were given to other commands)",
+                    info.name
+                ));
             }
         }
         let mut by_key = HashMap::new();
         for info in commands() {
             for k in keys.get(&info.command).into_iter().flatten() {
-                by_key.insert(*k, info.command);
+                by_key.entry(*k).or_insert(info.command);
             }
         }
         (Keymap { by_key, keys }, problems)
@@ -376,5 +446,57 @@ mod tests {
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert_eq!(km.label(Command::Quit), "Q");
         assert_eq!(km.label(Command::Undo), "F5");
+    }
+
+    #[test]
+    fn default_keys_are_bound_once() {
+        let defaults: KeymapFile = toml::from_str(DEFAULT_KEYMAP).expect("embedded keymap");
+        let mut seen: HashMap<Key, &str> = HashMap::new();
+        for (name, keys) in &defaults.keys {
+            for k in keys {
+                let key = Key::parse(k).expect("default key parses");
+                if let Some(other) = seen.insert(key, name) {
+                    panic!("{k} is bound to {other} and {name}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rebinding_a_key_removes_its_old_meaning() {
+        let mut o = HashMap::new();
+        o.insert("undo".to_string(), vec!["x".to_string()]);
+        let (km, problems) = Keymap::new(&o);
+        let x = KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE);
+        assert_eq!(km.command(&x), Some(Command::Undo));
+        assert_eq!(km.label(Command::Undo), "x");
+        assert_eq!(
+            km.label(Command::NotInterested),
+            "",
+            "x left not_interested"
+        );
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("not_interested"), "{problems:?}");
+    }
+
+    #[test]
+    fn a_key_bound_twice_in_the_config_is_reported() {
+        let mut o = HashMap::new();
+        o.insert("undo".to_string(), vec!["z".to_string()]);
+        o.insert(
+            "watchlist".to_string(),
+            vec!["z".to_string(), "w".to_string()],
+        );
+        let (km, problems) = Keymap::new(&o);
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("z is bound to both watchlist and undo")),
+            "{problems:?}"
+        );
+        // The first in help order keeps it; help shows exactly what the key does.
+        let z = KeyEvent::new(KeyCode::Char('z'), KeyModifiers::NONE);
+        assert_eq!(km.command(&z), Some(Command::Watchlist));
+        assert_eq!(km.label(Command::Watchlist), "z/w");
     }
 }

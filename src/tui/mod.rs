@@ -4,28 +4,27 @@
 //! background threads; the UI thread only polls.
 //!
 //! Config: TOML at `REEL_CONFIG` or `<config dir>/config.toml` (theme, key overrides);
-//! defaults are embedded from `assets/`. `NO_COLOR` turns colours off.
+//! defaults are embedded from `assets/`. `NO_COLOR` turns colours off. The theme, the
+//! For-you filters and the ratings sort are remembered in `state.toml` beside it.
+//! Terminal setup, signals and the event loop are in [`terminal`].
 
 pub mod action;
 pub mod app;
 pub mod config;
 pub mod keymap;
+pub mod state;
+pub mod terminal;
 pub mod theme;
 pub mod views;
 
 pub use action::Action;
 pub use app::{App, LoadMsg, View};
+pub use terminal::restore_terminal;
 
 use std::path::PathBuf;
 use std::sync::mpsc;
-use std::time::Duration;
 
 use anyhow::Context;
-use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture};
-use ratatui::crossterm::execute;
-use ratatui::crossterm::terminal::{
-    disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
-};
 
 use crate::data::LoadOptions;
 use crate::engine::{Engine, OpenOptions, Stage};
@@ -49,25 +48,25 @@ pub fn load_engine(
     })
 }
 
-/// Restores the terminal (idempotent; used on exit, on errors and from the panic hook).
-pub fn restore_terminal() {
-    let _ = disable_raw_mode();
-    let _ = execute!(std::io::stdout(), LeaveAlternateScreen, DisableMouseCapture);
-}
-
 /// Runs the terminal app on the dataset in `data_dir` until the user quits.
 pub fn run(data_dir: PathBuf, load: LoadOptions, profile: &str) -> anyhow::Result<()> {
     if !crate::profile::valid_name(profile) {
         anyhow::bail!("invalid profile name {profile:?}: use letters, digits, '-' and '_'");
     }
-    // Checked before the screen switches, so the message stays readable.
-    if !data_dir.is_dir() {
+    // Checked before the screen switches, so the message stays readable. A folder
+    // without the files of any layout (empty, or an interrupted download) is no data.
+    if crate::data::load::detect_layout(&data_dir).is_err() {
+        let what = if data_dir.is_dir() {
+            "no MovieLens files (an interrupted download?)"
+        } else {
+            "no MovieLens data"
+        };
         anyhow::bail!(
-            "no MovieLens data in {}.\n  Get it with:   reel download\n  or point to a folder:  reel --data DIR   or   REEL_DATA=DIR reel",
+            "{what} in {}.\n  Get it with:   reel download --force\n  or point to a folder:  reel --data DIR   or   REEL_DATA=DIR reel",
             data_dir.display()
         );
     }
-    let (config, mut notes) = config::load();
+    let (config, notes) = config::load();
     let (tx, rx) = mpsc::channel();
     let profile_name = profile.to_string();
     std::thread::Builder::new()
@@ -86,57 +85,15 @@ pub fn run(data_dir: PathBuf, load: LoadOptions, profile: &str) -> anyhow::Resul
             };
         })
         .context("starting the loader thread")?;
-    let (mut app, problems) = App::loading(&config, rx, theme::no_color_env());
-    notes.extend(problems);
-    if let Some(n) = notes.first() {
-        app.status = n.clone();
+    let mut app = App::loading(&config, notes, rx, theme::no_color_env());
+    if let Some(path) = state::state_path() {
+        app.use_state_file(path);
     }
-
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        // Background threads catch their panics and report them in the app; only a
-        // panic on the UI thread ends it, so only then is the terminal handed back.
-        if std::thread::current().name() == Some("main") {
-            restore_terminal();
-        }
-        hook(info);
-    }));
-    enable_raw_mode().context("switching the terminal to raw mode")?;
-    if let Err(e) = execute!(std::io::stdout(), EnterAlternateScreen, EnableMouseCapture) {
-        restore_terminal();
-        return Err(e).context("entering the alternate screen");
+    terminal::run(&mut app)?;
+    // Quitting the "could not start" screen is a failure: the message is printed again
+    // once the terminal is back, so it stays readable, and the exit status says so.
+    match app.fatal.take() {
+        Some(why) => Err(anyhow::anyhow!("reel could not start: {why}")),
+        None => Ok(()),
     }
-    let backend = ratatui::backend::CrosstermBackend::new(std::io::stdout());
-    let result = match ratatui::Terminal::new(backend) {
-        Ok(mut terminal) => event_loop(&mut terminal, &mut app),
-        Err(e) => Err(e.into()),
-    };
-    restore_terminal();
-    result
-}
-
-fn event_loop<B: ratatui::backend::Backend>(
-    terminal: &mut ratatui::Terminal<B>,
-    app: &mut App,
-) -> anyhow::Result<()> {
-    while !app.quit {
-        // Draw only when something changed: an idle app costs no CPU.
-        if app.needs_draw {
-            app.needs_draw = false;
-            terminal.draw(|f| app.draw(f)).context("drawing")?;
-        }
-        if event::poll(Duration::from_millis(30)).context("reading the terminal")? {
-            // Drain everything queued so fast typing costs one frame.
-            loop {
-                let ev = event::read().context("reading the terminal")?;
-                app.handle_event(&ev);
-                if !event::poll(Duration::ZERO).unwrap_or(false) {
-                    break;
-                }
-            }
-        }
-        app.process();
-        app.tick();
-    }
-    Ok(())
 }

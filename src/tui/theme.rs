@@ -18,11 +18,17 @@ pub struct Theme {
     pub error: Style,
 }
 
+/// The built-in theme names.
+pub const THEMES: [&str; 2] = ["dark", "light"];
+
 pub const DARK: &str = include_str!("../../assets/themes/dark.toml");
 pub const LIGHT: &str = include_str!("../../assets/themes/light.toml");
 
 #[derive(serde::Deserialize)]
 struct ThemeFile {
+    /// Background of the whole screen; unset keeps the terminal's own.
+    #[serde(default)]
+    bg: Option<String>,
     fg: String,
     dim: String,
     accent: String,
@@ -53,7 +59,10 @@ impl Theme {
         match toml::from_str::<ThemeFile>(text) {
             Ok(f) => Theme {
                 name: name.to_string(),
-                base: Style::default().fg(color(&f.fg)),
+                base: match &f.bg {
+                    Some(bg) => Style::default().fg(color(&f.fg)).bg(color(bg)),
+                    None => Style::default().fg(color(&f.fg)),
+                },
                 dim: Style::default().fg(color(&f.dim)),
                 accent: Style::default()
                     .fg(color(&f.accent))
@@ -106,6 +115,8 @@ mod tests {
     fn embedded_themes_parse() {
         assert_eq!(Theme::named("dark", false).name, "dark");
         assert_eq!(Theme::named("light", false).name, "light");
+        // Light text colours need a light background on any terminal.
+        assert!(Theme::named("light", false).base.bg.is_some());
         let mono = Theme::named("light", true);
         assert_eq!(mono.star, Style::default());
     }

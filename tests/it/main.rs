@@ -26,6 +26,7 @@ mod models_mf_real;
 mod profile_store;
 mod search_quality;
 mod tui_config;
+mod tui_defects;
 mod tui_flow;
 mod tui_terminal;
 mod tui_views;

@@ -32,6 +32,20 @@ fn config_file_sets_theme_and_keys_and_bad_files_fall_back() {
     assert!(notes[0].contains("ignored"), "{notes:?}");
     assert!(c.theme.is_none());
 
+    // An unknown key or theme is named, not silently ignored (issue 8, defect 8).
+    std::fs::write(&path, "theme = \"dark\"\ncolour = 3\n").expect("write");
+    let (_, notes) = config::load();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].contains("colour"), "{notes:?}");
+    std::fs::write(&path, "theme = \"solarized\"\n").expect("write");
+    let (c, notes) = config::load();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].contains("unknown theme \"solarized\""),
+        "{notes:?}"
+    );
+    assert!(c.theme.is_none());
+
     std::env::set_var(reel::paths::CONFIG_ENV, dir.path().join("absent.toml"));
     let (_, notes) = config::load();
     assert!(notes.is_empty());

@@ -44,12 +44,16 @@ fn press(app: &mut App, code: KeyCode) {
 }
 
 fn screen(app: &mut App) -> String {
-    let mut term = Terminal::new(TestBackend::new(100, 30)).expect("terminal");
+    screen_at(app, 100, 30)
+}
+
+fn screen_at(app: &mut App, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
     term.draw(|f| app.draw(f)).expect("draw");
     let buf = term.backend().buffer().clone();
-    (0..30)
+    (0..h)
         .map(|y| {
-            (0..100)
+            (0..w)
                 .map(|x| buf[(x, y)].symbol().to_string())
                 .collect::<String>()
         })
@@ -72,7 +76,7 @@ fn search_open_rate_updates_lists_and_profile_then_restart() {
     let trainers = Trainers::standard();
     let dir = tempfile::tempdir().expect("tempdir");
     let mut app = start(dir.path(), Arc::clone(&ds), &trainers);
-    let before: Vec<Vec<u32>> = app.foryou.tables.iter().map(|t| t.items.clone()).collect();
+    let before: Vec<Vec<u32>> = app.foryou.panes.iter().map(|p| p.table.items()).collect();
 
     let picks = [
         ("toy story 1995", 1u32, '5'),
@@ -111,12 +115,39 @@ fn search_open_rate_updates_lists_and_profile_then_restart() {
         Some(4.5)
     );
 
+    press(&mut app, KeyCode::Esc); // clear the query
+
+    // The box counts hits truly, beyond the 200 the list shows (issue 8, defect 7:
+    // "(200 hits)" was the display limit).
+    press(&mut app, KeyCode::Char('/'));
+    app.type_text("the");
+    let total = app
+        .engine
+        .as_ref()
+        .map(|e| e.models().search_counted("the", 1).total)
+        .expect("engine");
+    assert!(total > 200, "{total}");
+    let s = screen(&mut app);
+    assert!(s.contains(&format!("Search ({total} hits)")), "{s}");
+    press(&mut app, KeyCode::Esc);
+    // A long title is cut with an ellipsis and keeps its year (defect 7).
+    press(&mut app, KeyCode::Char('/'));
+    app.type_text("strangelove");
+    press(&mut app, KeyCode::Enter);
+    let s = screen_at(&mut app, 60, 20);
+    let row = s
+        .lines()
+        .find(|l| l.contains("Dr. Strangelove"))
+        .unwrap_or_else(|| panic!("no Strangelove row:\n{s}"));
+    assert!(row.contains("… (1964)"), "{row}");
+    press(&mut app, KeyCode::Esc);
+
     press(&mut app, KeyCode::Char('f'));
     assert_eq!(app.view, View::ForYou);
-    let after: Vec<Vec<u32>> = app.foryou.tables.iter().map(|t| t.items.clone()).collect();
+    let after: Vec<Vec<u32>> = app.foryou.panes.iter().map(|p| p.table.items()).collect();
     assert_ne!(before[0], after[0], "item-based list changed");
     assert_ne!(before[1], after[1], "SVD list changed");
-    assert!(app.foryou.lists.iter().all(|l| !l.popularity_based));
+    assert!(app.foryou.panes.iter().all(|p| !p.popularity_based));
     let s = screen(&mut app);
     assert!(s.contains("Because you rated"), "{s}");
 
@@ -133,7 +164,7 @@ fn search_open_rate_updates_lists_and_profile_then_restart() {
     drop(app);
     let mut again = start(dir.path(), Arc::clone(&ds), &trainers);
     press(&mut again, KeyCode::Char('m'));
-    assert_eq!(again.ratings.table.items.len(), 5);
+    assert_eq!(again.ratings.table.len(), 5);
     let s = screen(&mut again);
     assert!(s.contains("Toy Story (1995)"), "{s}");
     // Undo in the new session has nothing to undo; quitting works.

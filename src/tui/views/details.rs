@@ -1,144 +1,198 @@
-//! One movie: facts, tags, your rating (clickable stars), both predictions, similar movies.
+//! One movie: facts, tags, your rating (clickable stars), predictions, similar movies.
+//!
+//! Two panes, the movie and its similar movies; exactly one has the focus, marked by its
+//! border and a ▶ in its title, and keys act on the focused pane's movie. Only the
+//! focus key (Tab) or a click moves the focus: arrow keys on the movie pane do not
+//! silently move it into the list.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
-use super::{num, stars, title, Columns, Ctx, MovieTable};
+use super::{
+    movie_rows, num, pane_title, stars, Columns, Component, Ctx, MovieRow, MovieTable, Placement,
+};
+use crate::engine::Engine;
+use crate::tui::keymap::{Command, Scope};
+
+/// How many similar movies the page lists.
+pub const SIMILAR: usize = 20;
+
+/// Which pane of the page has the focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetailsFocus {
+    Movie,
+    Similar,
+}
+
+/// The facts the page shows, computed when the page opens or the profile changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MovieFacts {
+    pub row: MovieRow,
+    pub genres: String,
+    pub tags: String,
+    pub on_watchlist: bool,
+    pub not_interested: bool,
+}
 
 pub struct DetailsView {
     pub item: u32,
+    pub facts: MovieFacts,
     pub similar: MovieTable,
     /// Where the clickable stars were drawn (2 cells per star).
     pub stars_area: Rect,
-    /// Highlight is on the movie itself (false) or in the similar list (true).
-    pub in_similar: bool,
+    pub focus: DetailsFocus,
 }
 
 impl DetailsView {
-    pub fn new(item: u32, similar: Vec<u32>) -> Self {
+    pub fn new(e: &Engine, item: u32) -> Self {
+        let similar: Vec<u32> = e.similar(item, SIMILAR).into_iter().map(|s| s.0).collect();
         let mut table = MovieTable::default();
-        table.set_items(similar);
+        table.set_rows(movie_rows(e, &similar), Placement::Top);
         DetailsView {
             item,
+            facts: facts(e, item),
             similar: table,
             stars_area: Rect::default(),
-            in_similar: false,
+            focus: DetailsFocus::Movie,
         }
     }
 
-    /// The highlighted movie: the one shown, or the highlighted similar one.
-    pub fn selected(&self) -> Option<u32> {
-        if self.in_similar {
-            self.similar.selected()
-        } else {
-            Some(self.item)
-        }
+    /// After a profile change: fresh stars and predictions.
+    pub fn refresh(&mut self, e: &Engine) {
+        self.facts = facts(e, self.item);
+        let items = self.similar.items();
+        self.similar
+            .set_rows(movie_rows(e, &items), Placement::Follow);
     }
 
-    /// Stars for a click at (x, y) on the star widget, if it hit.
+    pub fn toggle_focus(&mut self) {
+        self.focus = match self.focus {
+            DetailsFocus::Movie if !self.similar.is_empty() => DetailsFocus::Similar,
+            _ => DetailsFocus::Movie,
+        };
+    }
+
+    /// Stars for a click at (x, y) on the star widget, if it hit: the star clicked
+    /// (each star is two cells, the glyph and a space).
     pub fn stars_at(&self, x: u16, y: u16) -> Option<f32> {
         let a = self.stars_area;
         if y != a.y || x < a.x || x >= a.x + 10 {
             return None;
         }
-        Some((x - a.x + 1) as f32 * 0.5)
+        Some(((x - a.x) / 2 + 1) as f32)
+    }
+}
+
+impl Component for DetailsView {
+    /// The movie keys act on: the page's movie, or the highlighted similar one.
+    fn selected(&self) -> Option<u32> {
+        match self.focus {
+            DetailsFocus::Movie => Some(self.item),
+            DetailsFocus::Similar => self.similar.selected(),
+        }
     }
 
-    pub fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &Ctx) {
+    /// Movement keys move only inside the similar list when it has the focus.
+    fn handle(&mut self, cmd: Command) -> bool {
+        match (cmd, self.focus) {
+            (Command::NextPane, _) => {
+                self.toggle_focus();
+                true
+            }
+            (_, DetailsFocus::Similar) => self.similar.navigate(cmd),
+            (_, DetailsFocus::Movie) => false,
+        }
+    }
+
+    fn scopes(&self) -> Vec<Scope> {
+        vec![Scope::Panes]
+    }
+
+    fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &Ctx) {
         let t = ctx.theme;
-        let e = ctx.engine;
-        let m = e.dataset().catalogue.movie(self.item);
-        let tags = e.top_tags(self.item, 8);
-        let info_h = if tags.is_empty() { 8 } else { 9 };
+        let fx = &self.facts;
+        let r = &fx.row;
+        let info_h = if fx.tags.is_empty() { 8 } else { 9 };
         let [info_area, sim_area] =
             Layout::vertical([Constraint::Length(info_h), Constraint::Min(3)]).areas(area);
-        let p = ctx.predicted(self.item);
-        let mine = e.rating_of(self.item);
         let mut marks = Vec::new();
-        if e.in_watchlist(self.item) {
+        if fx.on_watchlist {
             marks.push("on your watchlist");
         }
-        if e.is_not_interested(self.item) {
+        if fx.not_interested {
             marks.push("not interested");
         }
         let mut lines = vec![
             Line::from(vec![
-                Span::styled(m.title.clone(), t.title),
+                Span::styled(r.title.clone(), t.title),
                 Span::styled(
-                    m.year.map(|y| format!("  ({y})")).unwrap_or_default(),
+                    r.year.map(|y| format!("  ({y})")).unwrap_or_default(),
                     t.dim,
                 ),
             ]),
-            Line::from(Span::styled(
-                e.dataset().catalogue.genre_list(m.genres).join(" · "),
-                t.dim,
-            )),
+            Line::from(Span::styled(fx.genres.clone(), t.dim)),
             Line::from(vec![
                 Span::styled("MovieLens  ", t.dim),
-                Span::styled(
-                    format!(
-                        "{} {}",
-                        stars(e.mean_rating(self.item)),
-                        num(Some(e.mean_rating(self.item)))
-                    ),
-                    t.star,
-                ),
-                Span::styled(
-                    format!("  from {} ratings", e.rating_count(self.item)),
-                    t.dim,
-                ),
+                Span::styled(format!("{} {}", stars(r.mean), num(Some(r.mean))), t.star),
+                Span::styled(format!("  from {} ratings", r.count), t.dim),
             ]),
         ];
-        // Your rating: 2 cells per star so a click can pick a half star.
+        // Your rating: 2 cells per star so each star is an easy click target.
         let mut mine_spans = vec![Span::styled("You       ", t.dim)];
-        let v = mine.unwrap_or(0.0);
-        let wide_stars: String = stars(v).chars().flat_map(|c| [c, ' ']).collect();
+        let wide_stars: String = stars(r.mine.unwrap_or(0.0))
+            .chars()
+            .flat_map(|c| [c, ' '])
+            .collect();
         mine_spans.push(Span::styled(wide_stars, t.accent));
         mine_spans.push(Span::styled(
-            match mine {
-                Some(s) => format!("{s:.1}  (click, 1-5, +/-, 0 clears)"),
-                None => "not rated  (click or 1-5)".to_string(),
+            match r.mine {
+                Some(s) => format!("{s:.1}  (click a star, 1-5, +/-, 0 clears)"),
+                None => "not rated  (click a star or 1-5)".to_string(),
             },
             t.dim,
         ));
         lines.push(Line::from(mine_spans));
-        let mut pred_spans = vec![Span::styled("Predicted ", t.dim)];
-        for (k, (list, v)) in e.list_ids().into_iter().zip(p).enumerate() {
-            if k > 0 {
-                pred_spans.push(Span::styled("   ", t.dim));
-            }
-            pred_spans.push(Span::styled(
-                format!("{} {} {}", e.list_label(list), stars(v), num(Some(v))),
-                t.predicted,
-            ));
-        }
-        lines.push(Line::from(pred_spans));
-        if !tags.is_empty() {
-            let tag_text = tags
-                .iter()
-                .map(|(s, n)| {
-                    if *n > 1 {
-                        format!("{s} ×{n}")
-                    } else {
-                        s.clone()
+        // Once rated, your stars are the answer; predictions would only confuse.
+        lines.push(match r.mine {
+            Some(_) => Line::from(Span::styled("Predicted  – (you rated it)", t.dim)),
+            None => {
+                let mut spans = vec![Span::styled("Predicted ", t.dim)];
+                for (k, (label, v)) in r.predicted.iter().enumerate() {
+                    if k > 0 {
+                        spans.push(Span::styled("   ", t.dim));
                     }
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
+                    spans.push(Span::styled(
+                        format!("{label} {} {}", stars(*v), num(Some(*v))),
+                        t.predicted,
+                    ));
+                }
+                Line::from(spans)
+            }
+        });
+        if !fx.tags.is_empty() {
             lines.push(Line::from(vec![
                 Span::styled("Tags      ", t.dim),
-                Span::styled(tag_text, t.base),
+                Span::styled(fx.tags.clone(), t.base),
             ]));
         }
         if !marks.is_empty() {
             lines.push(Line::from(Span::styled(marks.join(", "), t.accent)));
         }
+        let on_movie = self.focus == DetailsFocus::Movie;
         let block = Block::default()
             .borders(Borders::ALL)
-            .border_style(if self.in_similar { t.border } else { t.accent })
-            .title(title("Movie", t));
+            .border_style(if on_movie { t.accent } else { t.border })
+            .title(pane_title(
+                if on_movie {
+                    "Movie (keys act here)"
+                } else {
+                    "Movie (Tab moves here)"
+                },
+                on_movie,
+                t,
+            ));
         let inner = block.inner(info_area);
         // "You" line is the 4th line of the paragraph; stars start after the 10-cell label.
         self.stars_area = Rect {
@@ -147,14 +201,64 @@ impl DetailsView {
             width: 10,
             height: 1,
         };
+        // Not wrapped: the stars must stay on the line the click targets were measured on.
         f.render_widget(Paragraph::new(lines).block(block), info_area);
+        let sim_title = if on_movie {
+            "Similar movies (Tab moves here)"
+        } else {
+            "Similar movies (keys act here; Tab back, Enter opens)"
+        };
         self.similar.draw(
             f,
             sim_area,
             ctx,
-            title("Similar movies (Tab to move here, Enter opens)", t),
-            self.in_similar,
+            pane_title(sim_title, !on_movie, t),
+            !on_movie,
             Columns::Full,
         );
+    }
+}
+
+fn facts(e: &Engine, item: u32) -> MovieFacts {
+    let cat = &e.dataset().catalogue;
+    let row = movie_rows(e, &[item])
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| unreachable_row(item));
+    let tags = e
+        .top_tags(item, 8)
+        .iter()
+        .map(|(s, n)| {
+            if *n > 1 {
+                format!("{s} ×{n}")
+            } else {
+                s.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    MovieFacts {
+        row,
+        genres: cat.genre_list(cat.movie(item).genres).join(" · "),
+        tags,
+        on_watchlist: e.in_watchlist(item),
+        not_interested: e.is_not_interested(item),
+    }
+}
+
+/// `movie_rows` returns one row per item; this only keeps the types total.
+fn unreachable_row(item: u32) -> MovieRow {
+    MovieRow {
+        item,
+        title: String::new(),
+        year: None,
+        genres: String::new(),
+        mean: f32::NAN,
+        count: 0,
+        mine: None,
+        predicted: super::Predicted::new(),
+        list_pred: None,
+        watch: false,
+        because: String::new(),
     }
 }

@@ -1,13 +1,19 @@
-//! "For you": the item-based and SVD lists side by side (stacked when narrow), with
-//! filters. The item-based list says which of your ratings each pick comes from.
+//! "For you": one pane per recommendation list the engine offers (side by side, or
+//! stacked when narrow), with filters. A pane shows which of your ratings each pick
+//! comes from when its model can say.
+//!
+//! While you rate in this view, the movies you rated stay in place (showing your stars),
+//! so the highlight stays on the movie you just rated instead of jumping to the next one
+//! (which the next key would then act on). They leave the lists when you leave the view.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::{title, Columns, Ctx, MovieTable};
-use crate::engine::{Engine, RecFilter, RecList, MIN_PERSONAL_RATINGS};
+use super::{movie_rows, pane_title, Columns, Component, Ctx, MovieTable, Placement};
+use crate::engine::{Engine, ListId, RecFilter, MIN_PERSONAL_RATINGS};
+use crate::tui::keymap::{Command, Scope};
 
 /// Year-range presets the `years` command cycles through.
 pub const YEARS: [(Option<(u16, u16)>, &str); 6] = [
@@ -23,25 +29,58 @@ pub const MIN_RATINGS: [u32; 4] = [0, 10, 50, 200];
 
 pub const LIST_LEN: usize = 50;
 
+/// The lists the engine offers (the configured lists), in display order. The one place
+/// that asks; the panes follow whatever it returns.
+pub fn offered_lists(engine: &Engine) -> Vec<ListId> {
+    engine.list_ids()
+}
+
+/// What a list pane is called: its label, and whether it explains its picks.
+pub fn list_title(label: &str, explains: bool, popularity: bool) -> String {
+    if popularity {
+        format!("{label} · popular until you rate more")
+    } else if explains {
+        format!("{label} (because you rated…)")
+    } else {
+        label.to_string()
+    }
+}
+
+/// One recommendation list.
+pub struct ListPane {
+    pub kind: ListId,
+    /// The list's label ("Item-based", "SVD", …).
+    pub label: String,
+    /// Whether its picks name the ratings they come from.
+    pub explains: bool,
+    pub table: MovieTable,
+    pub popularity_based: bool,
+    /// Movies rated while this view was on screen, kept in place until it is left.
+    pinned: Vec<u32>,
+}
+
 pub struct ForYouView {
-    pub pane: usize,
-    /// One table per list the engine is configured with, in list order.
-    pub tables: Vec<MovieTable>,
-    pub lists: Vec<RecList>,
+    pub panes: Vec<ListPane>,
+    /// Index of the focused pane.
+    pub focus: usize,
     pub genre: Option<usize>,
     pub years: usize,
     pub min_ratings: usize,
+    /// Genre filter as shown (computed with the lists).
+    genre_label: String,
+    n_rated: usize,
 }
 
 impl Default for ForYouView {
     fn default() -> Self {
         ForYouView {
-            pane: 0,
-            tables: Vec::new(),
-            lists: Vec::new(),
+            panes: Vec::new(),
+            focus: 0,
             genre: None,
             years: 0,
             min_ratings: 1,
+            genre_label: "all genres".into(),
+            n_rated: 0,
         }
     }
 }
@@ -55,126 +94,188 @@ impl ForYouView {
         }
     }
 
-    /// Recomputes both lists (after a rating, a filter change or a retrain).
-    pub fn refresh(&mut self, engine: &Engine) {
+    /// Recomputes every list (after a rating, a filter change or a retrain). `visible`:
+    /// the view is on screen, so highlights follow their movies and rated movies stay;
+    /// otherwise each list starts over at row 0.
+    pub fn refresh(&mut self, e: &Engine, visible: bool) {
+        let kinds = offered_lists(e);
+        if self.panes.iter().map(|p| p.kind).ne(kinds.iter().copied()) {
+            self.panes = kinds
+                .into_iter()
+                .map(|kind| ListPane {
+                    kind,
+                    label: e.list_label(kind).to_string(),
+                    explains: false,
+                    table: MovieTable::default(),
+                    popularity_based: false,
+                    pinned: Vec::new(),
+                })
+                .collect();
+            self.focus = 0;
+        }
         let f = self.filter();
-        self.lists = engine
-            .list_ids()
-            .into_iter()
-            .map(|k| engine.recommend(k, LIST_LEN, &f))
-            .collect();
-        self.tables
-            .resize_with(self.lists.len(), MovieTable::default);
-        for (k, list) in self.lists.iter().enumerate() {
-            self.tables[k].set_items(list.entries.iter().map(|r| r.item).collect());
-        }
-    }
-
-    /// The focused pane's table (there is always at least one list).
-    pub fn table(&mut self) -> &mut MovieTable {
-        if self.tables.is_empty() {
-            self.tables.push(MovieTable::default());
-        }
-        let k = self.pane % self.tables.len();
-        &mut self.tables[k]
-    }
-
-    pub fn selected(&self) -> Option<u32> {
-        self.tables
-            .get(self.pane % self.tables.len().max(1))
-            .and_then(MovieTable::selected)
-    }
-
-    /// Moves focus to the next list pane.
-    pub fn next_pane(&mut self) {
-        self.pane = (self.pane + 1) % self.tables.len().max(1);
-    }
-
-    pub fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &Ctx) {
-        let t = ctx.theme;
-        let e = ctx.engine;
-        let genre = self
+        self.genre_label = self
             .genre
             .and_then(|g| e.dataset().catalogue.genre_names.get(g).cloned())
             .unwrap_or_else(|| "all genres".to_string());
+        self.n_rated = e.n_rated();
+        for pane in &mut self.panes {
+            let list = e.recommend(pane.kind, LIST_LEN, &f);
+            pane.popularity_based = list.popularity_based;
+            pane.explains = list.entries.iter().any(|r| !r.because.is_empty());
+            let mut items: Vec<u32> = list.entries.iter().map(|r| r.item).collect();
+            if visible {
+                for (pos, item) in pane.table.items().into_iter().enumerate() {
+                    if pane.pinned.contains(&item) && !items.contains(&item) {
+                        items.insert(pos.min(items.len()), item);
+                    }
+                }
+            } else {
+                pane.pinned.clear();
+            }
+            let mut rows = movie_rows(e, &items);
+            for row in &mut rows {
+                if let Some(r) = list.entries.iter().find(|r| r.item == row.item) {
+                    row.list_pred = Some(r.predicted);
+                    row.because = r
+                        .because
+                        .iter()
+                        .map(|(i, _)| e.dataset().catalogue.movie(*i).title.clone())
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                }
+            }
+            let how = if visible {
+                Placement::Follow
+            } else {
+                Placement::Top
+            };
+            pane.table.set_rows(rows, how);
+        }
+        if self.focus >= self.panes.len() {
+            self.focus = 0;
+        }
+    }
+
+    /// Keeps `item` in place in every pane listing it (it is about to be rated here).
+    pub fn pin(&mut self, item: u32) {
+        for pane in &mut self.panes {
+            if pane.table.items().contains(&item) && !pane.pinned.contains(&item) {
+                pane.pinned.push(item);
+            }
+        }
+    }
+
+    /// The view was left: rated movies may go.
+    pub fn unpin_all(&mut self) {
+        for pane in &mut self.panes {
+            pane.pinned.clear();
+        }
+    }
+
+    pub fn table(&mut self) -> Option<&mut MovieTable> {
+        self.panes.get_mut(self.focus).map(|p| &mut p.table)
+    }
+
+    pub fn next_pane(&mut self) {
+        if !self.panes.is_empty() {
+            self.focus = (self.focus + 1) % self.panes.len();
+        }
+    }
+
+    /// Focuses the pane under (x, y); true if one is there.
+    pub fn focus_at(&mut self, x: u16, y: u16) -> bool {
+        match self.panes.iter().position(|p| p.table.contains(x, y)) {
+            Some(k) => {
+                self.focus = k;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+impl Component for ForYouView {
+    /// The highlighted movie of the focused pane.
+    fn selected(&self) -> Option<u32> {
+        self.panes.get(self.focus).and_then(|p| p.table.selected())
+    }
+
+    fn handle(&mut self, cmd: Command) -> bool {
+        if cmd == Command::NextPane {
+            self.next_pane();
+            return true;
+        }
+        self.table().is_some_and(|t| t.navigate(cmd))
+    }
+
+    fn scopes(&self) -> Vec<Scope> {
+        vec![Scope::Panes, Scope::Recs]
+    }
+
+    fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &Ctx) {
+        let t = ctx.theme;
         let fl = self.filter();
         let filter_line = Line::from(vec![
             Span::styled("Filters: ", t.dim),
-            Span::styled(genre, t.accent),
+            Span::styled(self.genre_label.clone(), t.accent),
             Span::styled(" · ", t.dim),
             Span::styled(YEARS[self.years % YEARS.len()].1, t.accent),
             Span::styled(" · ", t.dim),
             Span::styled(format!("≥{} ratings", fl.min_ratings), t.accent),
         ]);
-        let popularity = self.lists.first().is_some_and(|l| l.popularity_based);
+        let focused = self.panes.get(self.focus);
+        let popularity = focused.is_some_and(|p| p.popularity_based);
         let note = if popularity {
             Line::from(Span::styled(
                 format!(
                     "Popularity-based until you rate {} movies ({} so far): press / to find some.",
-                    MIN_PERSONAL_RATINGS,
-                    e.n_rated()
+                    MIN_PERSONAL_RATINGS, self.n_rated
                 ),
                 t.error,
             ))
         } else {
-            let why = self
-                .lists
-                .first()
-                .and_then(|l| {
-                    let sel = self.tables[0].selected()?;
-                    l.entries.iter().find(|r| r.item == sel)
-                })
-                .map(|r| {
-                    r.because
-                        .iter()
-                        .map(|(i, _)| e.dataset().catalogue.movie(*i).title.clone())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                })
-                .unwrap_or_default();
-            if why.is_empty() {
-                Line::from(Span::styled(
+            // The reason of the highlighted movie in the focused pane, nothing else.
+            match focused.and_then(|p| p.table.selected_row()) {
+                Some(r) if r.mine.is_some() => Line::from(Span::styled(
+                    format!("You rated {} {:.1}★.", r.label(), r.mine.unwrap_or(0.0)),
+                    t.dim,
+                )),
+                Some(r) if !r.because.is_empty() => Line::from(vec![
+                    Span::styled("Because you rated ", t.dim),
+                    Span::styled(r.because.clone(), t.base),
+                ]),
+                Some(_) => Line::from(Span::styled(
+                    "From the pattern of all your ratings (no single reason).",
+                    t.dim,
+                )),
+                None => Line::from(Span::styled(
                     "Personal recommendations from your ratings.",
                     t.dim,
-                ))
-            } else {
-                Line::from(vec![
-                    Span::styled("Because you rated ", t.dim),
-                    Span::styled(why, t.base),
-                ])
+                )),
             }
         };
         let [head, body] =
             Layout::vertical([Constraint::Length(2), Constraint::Min(4)]).areas(area);
         f.render_widget(Paragraph::new(vec![filter_line, note]), head);
-        let n = self.tables.len().max(1) as u32;
-        let split = vec![Constraint::Ratio(1, n); n as usize];
-        // Side by side when each pane gets at least 50 columns, else stacked.
-        let areas = if body.width as u32 >= 50 * n {
-            Layout::horizontal(split).split(body)
+        let n = self.panes.len().max(1) as u32;
+        let parts = vec![Constraint::Ratio(1, n); n as usize];
+        // Side by side when each pane gets at least 50 columns.
+        let areas = if body.width >= 50 * n as u16 {
+            Layout::horizontal(parts).split(body)
         } else {
-            Layout::vertical(split).split(body)
+            Layout::vertical(parts).split(body)
         };
-        let focused = self.pane % n as usize;
-        for (k, list) in self.lists.iter().enumerate() {
-            let Some(table) = self.tables.get_mut(k) else {
-                continue;
-            };
-            let name = e.list_label(list.list);
-            let label = if popularity {
-                format!("{name} · popular")
-            } else if list.entries.iter().any(|r| !r.because.is_empty()) {
-                format!("{name} (because you rated…)")
-            } else {
-                name.to_string()
-            };
-            table.draw(
+        let focus = self.focus;
+        for (k, (pane, area)) in self.panes.iter_mut().zip(areas.iter()).enumerate() {
+            let label = list_title(&pane.label, pane.explains, pane.popularity_based);
+            pane.table.draw(
                 f,
-                areas[k],
+                *area,
                 ctx,
-                title(&label, t),
-                focused == k,
-                Columns::Rec(list.list),
+                pane_title(&label, focus == k, t),
+                focus == k,
+                Columns::Rec,
             );
         }
     }
