@@ -188,7 +188,7 @@ pub fn short_label(label: &str) -> String {
         return label.to_string();
     }
     label
-        .split(|c: char| c == ' ' || c == '-')
+        .split([' ', '-'])
         .filter_map(|w| w.chars().next())
         .flat_map(char::to_uppercase)
         .collect()
