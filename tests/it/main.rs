@@ -19,6 +19,11 @@ mod eval_props;
 mod eval_protocol;
 mod models_knn;
 mod models_knn_real;
+mod models_knn_support;
+// Ignored measurement harnesses, small enough to build with every test run (no
+// `harness` feature: switching features rebuilds the library).
+mod models_ease_large;
+mod models_ease_tune;
 mod models_mf;
 mod models_mf_real;
 mod profile_store;
