@@ -72,10 +72,10 @@ impl Default for EaseConfig {
     /// of ml-latest-small (never on its test part); see `tests/it/models_ease_tune.rs`.
     fn default() -> Self {
         EaseConfig {
-            lambda: 400.0,
-            signal: Signal::All,
+            lambda: 350.0,
+            signal: Signal::Rating,
             like_threshold: 4.0,
-            min_count: 1,
+            min_count: 2,
             dense_max_items: 10_000,
             neighbours: 100,
             pair_budget: 1.5e9,

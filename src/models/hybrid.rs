@@ -36,7 +36,7 @@ impl Default for HybridConfig {
         HybridConfig {
             ease: EaseConfig::default(),
             svd: SvdConfig::default(),
-            ease_weight: 0.6,
+            ease_weight: 0.4,
         }
     }
 }
@@ -200,7 +200,7 @@ mod tests {
         let (ms, ss) = moments(unrated.iter().map(|&i| svd.rank_score(i)));
         for &i in &unrated {
             let expected =
-                0.6 * (ease.rank_score(i) - me) / se + 0.4 * (svd.rank_score(i) - ms) / ss;
+                0.4 * (ease.rank_score(i) - me) / se + 0.6 * (svd.rank_score(i) - ms) / ss;
             assert!((user.rank_score(i) - expected).abs() < 1e-4);
             let p = 0.5 * (ease.predict(i) + svd.predict(i));
             assert!((user.predict(i) - p).abs() < 1e-6);
