@@ -705,6 +705,7 @@ mod tests {
             let config = EaseConfig {
                 lambda: 3.0,
                 signal,
+                min_count: 1,
                 ..EaseConfig::default()
             };
             let w = EaseWeights::fit(&m, &config, &mut |_| {}).expect("positive definite");
