@@ -4,7 +4,8 @@ use super::{emit, DataArgs};
 use crate::data::{Dataset, RatingMatrix};
 use crate::eval::files::read_train_test;
 use crate::eval::run::{
-    rating_cross_validation, rating_on_split, top_n_on_split, RatingResult, TopNResult,
+    rating_cross_validation, rating_on_split, top_n_on_split_with, RatingResult, TopNOptions,
+    TopNResult,
 };
 use crate::eval::split::user_holdout;
 use crate::eval::{TopNConfig, ALGORITHMS};
@@ -26,7 +27,8 @@ pub enum ProtocolKind {
 /// Options of `reel eval`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct EvalArgs {
-    /// Algorithms to evaluate, comma-separated (popular, baseline, item-knn, user-knn, svd, als).
+    /// Algorithms to evaluate, comma-separated (popular, baseline, item-knn, user-knn, svd,
+    /// als, blend, ease, svd-ease).
     #[arg(long, value_delimiter = ',', default_value = "baseline")]
     pub algo: Vec<String>,
     /// What to measure.
@@ -48,6 +50,17 @@ pub struct EvalArgs {
     /// Seed of the splits and of the models' random initialisation.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Top-N protocol: also evaluate each list with the discovery dial at these settings
+    /// (0 = the model's own ranking, 1 = strongest popularity penalty), comma-separated;
+    /// without a value: 0,0.25,0.5,0.75,1.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        num_args = 0..,
+        default_missing_values = ["0", "0.25", "0.5", "0.75", "1"],
+        value_name = "D"
+    )]
+    pub discovery: Option<Vec<f32>>,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -78,8 +91,9 @@ pub struct EvalOutput {
     pub topn: Vec<TopNResult>,
 }
 
-/// Runs `reel eval`. The dataset (`--data`, `$REEL_DATA` or the default folder) is
-/// loaded only when needed, i.e. not with `--train/--test`.
+/// Runs `reel eval`. The dataset (`--data`, `$REEL_DATA` or the default folder) supplies
+/// the ratings unless `--train/--test` are given; with them, the top-N protocol still
+/// tries it for the catalogue's genres (diversity), and does without if it cannot load.
 pub fn run(data: &DataArgs, args: &EvalArgs) -> anyhow::Result<()> {
     let out = evaluate(args, &mut || data.load())?;
     if args.json {
@@ -111,6 +125,13 @@ pub fn evaluate(
     }
     if args.k == 0 {
         bail!("--k must be at least 1");
+    }
+    let dials = args.discovery.clone().unwrap_or_default();
+    if let Some(bad) = dials.iter().find(|d| !(0.0..=1.0).contains(*d)) {
+        bail!("--discovery takes settings between 0 and 1, got {bad}");
+    }
+    if !dials.is_empty() && args.protocol != ProtocolKind::Topn {
+        bail!("--discovery applies to --protocol topn");
     }
     let bar = ProgressDisplay::new();
     let mut progress = |label: &str, p: Progress| bar.update(label, &p);
@@ -187,10 +208,19 @@ pub fn evaluate(
                 "top-N ranking, k = {}: for each test user, candidates = every movie in train minus the user's train movies; relevant = the user's test movies rated >= {:.1}; users with no relevant movie skipped; metrics averaged over users",
                 config.k, config.relevance_threshold
             );
-            let (train, test, split) = match files {
+            let (train, test, split, genres) = match files {
                 Some(f) => {
                     let desc = files_desc(&f);
-                    (f.train, f.test, desc)
+                    // Genres come from the catalogue of the dataset folder, if there is
+                    // one; without it the diversity column stays empty.
+                    let genres = load().ok().map(|data| {
+                        f.ids
+                            .movie_ids
+                            .iter()
+                            .map(|&id| data.catalogue.by_id(id).map_or(0, |m| m.genres.0))
+                            .collect::<Vec<u64>>()
+                    });
+                    (f.train, f.test, desc, genres)
                 }
                 None => {
                     let data = load()?;
@@ -199,10 +229,22 @@ pub fn evaluate(
                         "per-user hold-out of {}: for each user with >= 5 ratings, 20% of their ratings (rounded, at least 1) chosen at random with the seed",
                         data.source.display()
                     );
-                    (s.train, s.test, desc)
+                    let genres = (0..data.ratings.n_items() as u32)
+                        .map(|i| data.catalogue.movie(i).genres.0)
+                        .collect();
+                    (s.train, s.test, desc, Some(genres))
                 }
             };
-            let topn = top_n_on_split(&train, &test, &algos, &config, args.seed, &mut progress)?;
+            let options = TopNOptions { genres, dials };
+            let topn = top_n_on_split_with(
+                &train,
+                &test,
+                &algos,
+                &config,
+                args.seed,
+                &options,
+                &mut progress,
+            )?;
             EvalOutput {
                 protocol: ProtocolInfo {
                     kind: ProtocolKind::Topn,
@@ -292,7 +334,7 @@ pub fn render_table(out: &EvalOutput) -> String {
         let _ = writeln!(s);
         let _ = writeln!(
             s,
-            "{:<10} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>8}",
+            "{:<10} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>9} {:>8} {:>8}",
             "algo",
             format!("P@{k}"),
             format!("R@{k}"),
@@ -300,6 +342,8 @@ pub fn render_table(out: &EvalOutput) -> String {
             format!("Hit@{k}"),
             "MRR",
             "coverage",
+            "novelty",
+            "diversity",
             "fit s",
             "rank s"
         );
@@ -307,7 +351,7 @@ pub fn render_table(out: &EvalOutput) -> String {
             let m = &r.report;
             let _ = writeln!(
                 s,
-                "{:<10} {:>8.4} {:>8.4} {:>8.4} {:>8.4} {:>8.4} {:>9.4} {:>8.3} {:>8.3}",
+                "{:<10} {:>8.4} {:>8.4} {:>8.4} {:>8.4} {:>8.4} {:>9.4} {:>8.3} {:>9} {:>8.3} {:>8.3}",
                 r.algo,
                 m.precision,
                 m.recall,
@@ -315,12 +359,63 @@ pub fn render_table(out: &EvalOutput) -> String {
                 m.hit_rate,
                 m.mrr,
                 m.coverage,
+                m.novelty,
+                optional(m.diversity),
                 r.fit_seconds,
                 m.rank_seconds
             );
         }
+        let _ = writeln!(s);
+        let _ = writeln!(
+            s,
+            "novelty = mean self-information -log2(raters/users) of recommended movies (bits); diversity = 1 - mean pairwise genre Jaccard within a list{}",
+            if first.report.diversity.is_none() {
+                " (n/a: no catalogue; give --data with the dataset's movies)"
+            } else {
+                ""
+            }
+        );
+        if out.topn.iter().any(|r| !r.discovery.is_empty()) {
+            let _ = writeln!(s);
+            let _ = writeln!(
+                s,
+                "Discovery dial (score - dial x {} x score s.d. x normalised log-popularity):",
+                crate::models::discovery::STRENGTH
+            );
+            let _ = writeln!(
+                s,
+                "{:<10} {:>6} {:>8} {:>8} {:>9} {:>8} {:>9}",
+                "algo",
+                "dial",
+                format!("NDCG@{k}"),
+                format!("Hit@{k}"),
+                "coverage",
+                "novelty",
+                "diversity"
+            );
+            for r in &out.topn {
+                for d in &r.discovery {
+                    let _ = writeln!(
+                        s,
+                        "{:<10} {:>6.2} {:>8.4} {:>8.4} {:>9.4} {:>8.3} {:>9}",
+                        r.algo,
+                        d.dial,
+                        d.ndcg,
+                        d.hit_rate,
+                        d.coverage,
+                        d.novelty,
+                        optional(d.diversity)
+                    );
+                }
+            }
+        }
     }
     s
+}
+
+/// A metric that may be missing, for the table.
+fn optional(value: Option<f64>) -> String {
+    value.map_or_else(|| "n/a".to_string(), |v| format!("{v:.4}"))
 }
 
 /// A progress bar on stderr (hidden when stderr is not a terminal).
@@ -424,6 +519,8 @@ mod tests {
             hit_rate: 1.0,
             mrr: 0.75,
             coverage: 0.3,
+            novelty: 2.5,
+            diversity: Some(0.75),
             rank_seconds: 0.0,
         };
         let out = EvalOutput {
@@ -433,6 +530,14 @@ mod tests {
                 algo: "popular".into(),
                 fit_seconds: 0.0,
                 report,
+                discovery: vec![crate::eval::run::DialResult {
+                    dial: 0.5,
+                    ndcg: 0.3,
+                    hit_rate: 0.9,
+                    coverage: 0.4,
+                    novelty: 3.0,
+                    diversity: None,
+                }],
             }],
         };
         let t = render_table(&out);
@@ -442,7 +547,12 @@ mod tests {
             "{t}"
         );
         let j = serde_json::to_value(&out).unwrap_or_default();
+        assert!(t.contains("Discovery dial"), "{t}");
+        assert!(t.contains("0.50   0.3000"), "{t}");
         assert_eq!(j["topn"][0]["ndcg"], 0.4);
+        assert_eq!(j["topn"][0]["novelty"], 2.5);
+        assert_eq!(j["topn"][0]["diversity"], 0.75);
+        assert_eq!(j["topn"][0]["discovery"][0]["dial"], 0.5);
         assert_eq!(j["topn"][0]["algo"], "popular");
     }
 }

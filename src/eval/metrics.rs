@@ -201,9 +201,66 @@ pub fn coverage<'a>(
     distinct.len() as f64 / catalogue_size as f64
 }
 
+/// Mean self-information `−log2(pop_i / n_users)` of the movies in `list`, with `pop_i`
+/// the movie's number of training raters (at least 1) and `n_users` the users with a
+/// training rating; 0 for an empty list. Higher is more novel (less popular).
+pub fn novelty(list: &[u32], popularity: &[usize], n_users: usize) -> f64 {
+    if list.is_empty() || n_users == 0 {
+        return 0.0;
+    }
+    let n = n_users as f64;
+    list.iter()
+        .map(|&i| {
+            let pop = popularity.get(i as usize).copied().unwrap_or(0).max(1) as f64;
+            -(pop.min(n) / n).log2()
+        })
+        .sum::<f64>()
+        / list.len() as f64
+}
+
+/// Intra-list diversity: `1 −` the mean pairwise genre Jaccard similarity of the movies
+/// in `list` (genre sets as bits); `None` for fewer than two movies. Two movies without
+/// genres count as dissimilar.
+pub fn intra_list_diversity(list: &[u32], genres: &[u64]) -> Option<f64> {
+    if list.len() < 2 {
+        return None;
+    }
+    let g = |i: u32| genres.get(i as usize).copied().unwrap_or(0);
+    let (mut sum, mut pairs) = (0f64, 0usize);
+    for (a, &i) in list.iter().enumerate() {
+        for &j in &list[a + 1..] {
+            let (x, y) = (g(i), g(j));
+            let union = (x | y).count_ones();
+            if union > 0 {
+                sum += (x & y).count_ones() as f64 / union as f64;
+            }
+            pairs += 1;
+        }
+    }
+    Some(1.0 - sum / pairs as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn novelty_is_mean_self_information() {
+        // 8 users; movie 0 rated by all (0 bits), movie 1 by 2 (2 bits), movie 2 by 1 (3).
+        let pop = [8, 2, 1];
+        assert!((novelty(&[0, 1, 2], &pop, 8) - 5.0 / 3.0).abs() < 1e-12);
+        assert_eq!(novelty(&[], &pop, 8), 0.0);
+    }
+
+    #[test]
+    fn diversity_is_one_minus_mean_genre_jaccard() {
+        // {a,b} vs {a}: 1/2; {a,b} vs {c}: 0; {a} vs {c}: 0 → mean 1/6.
+        let genres = [0b011u64, 0b001, 0b100];
+        let d = intra_list_diversity(&[0, 1, 2], &genres).expect("3 movies");
+        assert!((d - (1.0 - 1.0 / 6.0)).abs() < 1e-12);
+        assert_eq!(intra_list_diversity(&[0], &genres), None);
+        assert_eq!(intra_list_diversity(&[0, 0], &genres), Some(0.0));
+    }
 
     fn set(items: &[u32]) -> HashSet<u32> {
         items.iter().copied().collect()

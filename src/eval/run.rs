@@ -4,8 +4,9 @@
 
 use super::rating::{evaluate_ratings, FallbackCounts};
 use super::split::{KFold, SplitError};
-use super::topn::{evaluate_top_n, TopNConfig, TopNReport};
+use super::topn::{evaluate_top_n_with, TopNConfig, TopNReport};
 use crate::data::{Rating, RatingMatrix};
+use crate::models::discovery::{Popularity, WithDiscovery};
 use crate::models::registry::{check_name, fit_by_name, RegistryError};
 use crate::models::Progress;
 use serde::Serialize;
@@ -85,6 +86,30 @@ pub struct TopNResult {
     pub fit_seconds: f64,
     #[serde(flatten)]
     pub report: TopNReport,
+    /// The same protocol with the discovery dial at each requested setting.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub discovery: Vec<DialResult>,
+}
+
+/// The top-N metrics with the discovery dial at one setting
+/// (see [`crate::models::discovery`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DialResult {
+    pub dial: f32,
+    pub ndcg: f64,
+    pub hit_rate: f64,
+    pub coverage: f64,
+    pub novelty: f64,
+    pub diversity: Option<f64>,
+}
+
+/// Extras of the top-N protocol.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TopNOptions {
+    /// Genre bits of each movie (dense index of the training matrix), for diversity.
+    pub genres: Option<Vec<u64>>,
+    /// Discovery dial settings to evaluate besides the plain model (each in `[0, 1]`).
+    pub dials: Vec<f32>,
 }
 
 /// Progress of a run: which algorithm (and fold) is fitting, and the model's progress.
@@ -182,18 +207,58 @@ pub fn top_n_on_split(
     seed: u64,
     progress: &mut RunProgress<'_>,
 ) -> Result<Vec<TopNResult>, EvalError> {
+    top_n_on_split_with(
+        train,
+        test,
+        algos,
+        config,
+        seed,
+        &TopNOptions::default(),
+        progress,
+    )
+}
+
+/// [`top_n_on_split`] with genres (diversity) and discovery dial settings.
+pub fn top_n_on_split_with(
+    train: &RatingMatrix,
+    test: &[Rating],
+    algos: &[String],
+    config: &TopNConfig,
+    seed: u64,
+    options: &TopNOptions,
+    progress: &mut RunProgress<'_>,
+) -> Result<Vec<TopNResult>, EvalError> {
     check_all(algos)?;
+    let genres = options.genres.as_deref();
     algos
         .iter()
         .map(|algo| {
             let start = Instant::now();
             let model = fit_by_name(algo, train, seed, &mut |p| progress(algo, p))?;
             let fit_seconds = start.elapsed().as_secs_f64();
-            let report = evaluate_top_n(model.as_ref(), train, test, config);
+            let report = evaluate_top_n_with(model.as_ref(), train, test, config, genres);
+            let discovery = options
+                .dials
+                .iter()
+                .map(|&dial| {
+                    let dialled =
+                        WithDiscovery::new(model.as_ref(), Popularity::from_matrix(train), dial);
+                    let r = evaluate_top_n_with(&dialled, train, test, config, genres);
+                    DialResult {
+                        dial,
+                        ndcg: r.ndcg,
+                        hit_rate: r.hit_rate,
+                        coverage: r.coverage,
+                        novelty: r.novelty,
+                        diversity: r.diversity,
+                    }
+                })
+                .collect();
             Ok(TopNResult {
                 algo: algo.clone(),
                 fit_seconds,
                 report,
+                discovery,
             })
         })
         .collect()

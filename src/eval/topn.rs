@@ -7,9 +7,12 @@
 //! (the held-out part is absent from train), and the metrics of
 //! [`super::metrics::UserTopN`] are averaged over the evaluated users. Catalogue
 //! coverage is distinct recommended movies (over evaluated users) / movies in train.
+//! Beyond accuracy: novelty (mean self-information `−log2(pop_i / n_users)` of the
+//! recommended movies, per user then averaged) and, when genres are given, intra-list
+//! diversity (`1 −` mean pairwise genre Jaccard, per user then averaged).
 //! Users are processed in parallel with rayon; results do not depend on thread count.
 
-use super::metrics::{coverage, mean_top_n, UserTopN};
+use super::metrics::{coverage, intra_list_diversity, mean_top_n, novelty, UserTopN};
 use crate::data::{Rating, RatingMatrix};
 use crate::models::{top_n, Model, TopNFilter, Who};
 use rayon::prelude::*;
@@ -59,6 +62,10 @@ pub struct TopNReport {
     pub hit_rate: f64,
     pub mrr: f64,
     pub coverage: f64,
+    /// Mean self-information (bits) of the recommended movies.
+    pub novelty: f64,
+    /// Mean intra-list genre diversity; `None` without genres.
+    pub diversity: Option<f64>,
     /// Wall-clock seconds spent ranking.
     pub rank_seconds: f64,
 }
@@ -95,6 +102,18 @@ pub fn evaluate_top_n(
     train: &RatingMatrix,
     test: &[Rating],
     config: &TopNConfig,
+) -> TopNReport {
+    evaluate_top_n_with(model, train, test, config, None)
+}
+
+/// [`evaluate_top_n`] with each movie's genre set (bits, by dense item index of `train`)
+/// for the diversity measure.
+pub fn evaluate_top_n_with(
+    model: &dyn Model,
+    train: &RatingMatrix,
+    test: &[Rating],
+    config: &TopNConfig,
+    genres: Option<&[u64]>,
 ) -> TopNReport {
     let start = Instant::now();
     let by_user = group_by_user(test);
@@ -151,6 +170,32 @@ pub fn evaluate_top_n(
         .collect();
 
     let scored: Vec<&UserOutcome> = results.iter().flatten().collect();
+    let popularity: Vec<usize> = (0..train.n_items()).map(|i| train.item_count(i)).collect();
+    let active_users = (0..train.n_users())
+        .filter(|&u| train.user_count(u) > 0)
+        .count();
+    let mean_of = |values: Vec<f64>| {
+        if values.is_empty() {
+            0.0
+        } else {
+            values.iter().sum::<f64>() / values.len() as f64
+        }
+    };
+    let novelty = mean_of(
+        scored
+            .iter()
+            .filter(|s| !s.list.is_empty())
+            .map(|s| novelty(&s.list, &popularity, active_users))
+            .collect(),
+    );
+    let diversity = genres.map(|g| {
+        mean_of(
+            scored
+                .iter()
+                .filter_map(|s| intra_list_diversity(&s.list, g))
+                .collect(),
+        )
+    });
     let per_user: Vec<UserTopN> = scored.iter().map(|s| s.metrics).collect();
     let mean = mean_top_n(&per_user);
     let cov = coverage(
@@ -173,6 +218,8 @@ pub fn evaluate_top_n(
         hit_rate: mean.hit,
         mrr: mean.reciprocal_rank,
         coverage: cov,
+        novelty,
+        diversity,
         rank_seconds: start.elapsed().as_secs_f64(),
     }
 }

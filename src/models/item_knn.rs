@@ -29,8 +29,10 @@
 //!
 //! **Predict** (the KNNBaseline formulation): for a target `i`, among the movies the
 //! user rated, take the `k` most similar to `i` in `i`'s rating list;
-//! `r̂ = b_ui + Σ s_ij (r_uj − b_uj) / Σ s_ij` (or with item means instead of
-//! baselines, the KNNWithMeans formulation). Too few neighbours: the baseline.
+//! `r̂ = b_ui + Σ s_ij (r_uj − b_uj) / (Σ s_ij + λ)` (or with item means instead of
+//! baselines, the KNNWithMeans formulation). `λ` ([`ItemKnnConfig::support_shrinkage`])
+//! shrinks predictions with little similarity mass toward the baseline, so one rating
+//! does not drag its neighbours to the end of the scale. Too few neighbours: the baseline.
 //!
 //! **Rank.** Predicted ratings make poor top-N lists: a movie with three 5-star
 //! ratings beats every classic. The list instead optimises *the chance that the
@@ -132,6 +134,12 @@ pub struct ItemKnnConfig {
     pub min_support: u32,
     /// Fewer usable neighbours than this: predict the baseline (or the mean).
     pub min_k: usize,
+    /// Support shrinkage `λ` of the prediction: `b_ui + Σ s (r − b) / (Σ |s| + λ)`.
+    /// With little support (one rated neighbour of weak similarity) the weighted mean
+    /// of the residuals would be that one residual, so one 5★ rating predicted 5.0 for
+    /// every neighbour; `λ` pulls such predictions toward the baseline and fades out as
+    /// the similarity mass grows. 0 is the plain KNNBaseline formula.
+    pub support_shrinkage: f32,
     pub centering: Centering,
     pub baseline: BaselineConfig,
     pub ranking: RankingConfig,
@@ -154,6 +162,7 @@ impl Default for ItemKnnConfig {
             shrinkage: 100.0,
             min_support: 1,
             min_k: 1,
+            support_shrinkage: SUPPORT_SHRINKAGE,
             centering: Centering::Baseline,
             baseline: BaselineConfig::default(),
             ranking: RankingConfig::default(),
@@ -176,11 +185,16 @@ impl ItemKnnConfig {
     }
 }
 
+/// Default [`ItemKnnConfig::support_shrinkage`], chosen on an inner split of a
+/// training fold of ml-latest-small (see `models_knn_eval::support_shrinkage`).
+pub const SUPPORT_SHRINKAGE: f32 = 0.25;
+
 /// A fitted item-kNN model.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ItemKnn {
     k: usize,
     min_k: usize,
+    support_shrinkage: f32,
     centering: Centering,
     ranking: RankingConfig,
     mu: f32,
@@ -323,6 +337,7 @@ impl ItemKnn {
         ItemKnn {
             k: config.k,
             min_k: config.min_k,
+            support_shrinkage: config.support_shrinkage.max(0.0),
             centering: config.centering,
             ranking: config.ranking.clone(),
             mu,
@@ -370,7 +385,7 @@ impl ItemKnn {
 
 /// The largest per-user cap `M` with `Σ min(n_u, M)² ≤ budget`, or `None` if the
 /// uncapped sum already fits.
-fn user_cap(train: &RatingMatrix, budget: f64) -> Option<usize> {
+pub(crate) fn user_cap(train: &RatingMatrix, budget: f64) -> Option<usize> {
     let cost = |cap: usize| -> f64 {
         (0..train.n_users())
             .map(|u| (train.user_count(u).min(cap) as f64).powi(2))
@@ -844,7 +859,8 @@ impl ItemKnnUser<'_> {
         if used < m.min_k.max(1) || den <= 0.0 {
             return base;
         }
-        base + num / den
+        // Similarities in the rating list are positive, so `den` is Σ |s|.
+        base + num / (den + m.support_shrinkage)
     }
 }
 

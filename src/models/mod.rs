@@ -12,7 +12,10 @@
 pub mod als;
 pub mod baseline;
 pub mod blend;
+pub mod discovery;
+pub mod ease;
 pub mod factors;
+pub mod hybrid;
 pub mod implicit;
 pub mod item_knn;
 pub mod parallel;

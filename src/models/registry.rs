@@ -3,7 +3,9 @@
 //! and [`super::store`] keys saved models by these names.
 
 use crate::data::RatingMatrix;
-use crate::models::{als, baseline, blend, item_knn, popular, svd, user_knn, Model, Progress};
+use crate::models::{
+    als, baseline, blend, ease, hybrid, item_knn, popular, svd, user_knn, Model, Progress,
+};
 
 /// The seed models with random initialisation use unless told otherwise.
 pub const DEFAULT_SEED: u64 = 42;
@@ -49,7 +51,7 @@ pub fn label(name: &str) -> &'static str {
 
 /// Every algorithm name `--algo` accepts, in display order.
 pub const ALGORITHMS: &[&str] = &[
-    "popular", "baseline", "item-knn", "user-knn", "svd", "als", "blend",
+    "popular", "baseline", "item-knn", "user-knn", "svd", "als", "blend", "ease", "svd-ease",
 ];
 
 /// The algorithms wired into [`fit_by_name`] in this build.
@@ -65,6 +67,8 @@ pub enum RegistryError {
         available_list()
     )]
     NotAvailable { name: String },
+    #[error("cannot fit '{name}': {message}")]
+    Fit { name: String, message: String },
 }
 
 fn available_list() -> String {
@@ -142,6 +146,27 @@ pub fn fit_by_name(
                     })
                 }
             }
+        }
+        "ease" => Box::new(
+            ease::Ease::fit(train, &ease::EaseConfig::default(), progress).map_err(|e| {
+                RegistryError::Fit {
+                    name: name.to_string(),
+                    message: e.to_string(),
+                }
+            })?,
+        ),
+        "svd-ease" => {
+            let mut config = hybrid::HybridConfig::default();
+            config.svd.seed = seed;
+            if let Some(r) = config.svd.ranking.as_mut() {
+                r.implicit.seed = seed;
+            }
+            Box::new(hybrid::Hybrid::fit(train, &config, progress).map_err(|e| {
+                RegistryError::Fit {
+                    name: name.to_string(),
+                    message: e.to_string(),
+                }
+            })?)
         }
         "als" => {
             let mut config = als::AlsConfig {

@@ -21,6 +21,9 @@ mod eval_protocol;
 mod import;
 mod models_knn;
 mod models_knn_real;
+mod models_knn_support;
+// Ignored measurement harnesses, small enough to build with every test run (no
+// `harness` feature: switching features rebuilds the library).
 mod models_mf;
 mod models_mf_real;
 mod profile_store;
@@ -31,6 +34,10 @@ mod tui_flow;
 mod tui_terminal;
 mod tui_views;
 
+#[cfg(feature = "harness")]
+mod models_ease_large;
+#[cfg(feature = "harness")]
+mod models_ease_tune;
 #[cfg(feature = "harness")]
 mod models_knn_eval;
 #[cfg(feature = "harness")]

@@ -145,7 +145,7 @@ fn top_k_pruning_keeps_the_k_most_similar() {
 }
 
 #[test]
-fn item_knn_prediction_follows_the_knn_baseline_formula() {
+fn item_knn_prediction_follows_the_shrunk_knn_baseline_formula() {
     let m = small();
     let config = ItemKnnConfig {
         k: 2,
@@ -172,7 +172,7 @@ fn item_knn_prediction_follows_the_knn_baseline_formula() {
                 }
             }
             let raw = if used > 0 {
-                b(u, i) + num / den
+                b(u, i) + num / (den + config.support_shrinkage)
             } else {
                 b(u, i)
             };

@@ -1,0 +1,209 @@
+//! `svd-ease`: the SVD list's ranking blended with EASE, with the blend's calibrated rating.
+//!
+//! **Rank.** Per user, the SVD model's ranking score (implicit ALS preference plus a
+//! small rating term, see [`super::svd`]) and the EASE score ([`super::ease`]) are each
+//! z-scored over the movies the user has not rated, and mixed:
+//! `score = w · z(EASE) + (1 − w) · z(SVD ranking)`, `w` = [`HybridConfig::ease_weight`]
+//! (chosen on an inner split of training data). The factor model sees global taste, EASE
+//! the exact co-occurrence structure; their errors differ, so the mix ranks better than
+//! either alone. Movies EASE has no weights for are not listed.
+//!
+//! **Predict.** The mean of SVD's and item-kNN's predicted ratings (item-kNN is the
+//! rating model fitted beside EASE): the same predictor as the `blend` model.
+//!
+//! **Explain.** The rated movies with the largest contributions to the EASE part (they
+//! sum to the EASE score), else the ALS explanation (implicit's `explain`).
+
+use super::ease::{Ease, EaseConfig, EaseError, EaseUser};
+use super::factors::MfUser;
+use super::svd::{SvdConfig, SvdModel};
+use super::{Model, Progress, UserModel, Who};
+use crate::data::RatingMatrix;
+
+/// Settings of [`Hybrid::fit`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct HybridConfig {
+    pub ease: EaseConfig,
+    pub svd: SvdConfig,
+    /// Weight of the EASE z-score in the ranking (the rest is SVD's).
+    pub ease_weight: f32,
+}
+
+impl Default for HybridConfig {
+    /// `ease_weight` chosen on an inner per-user 80/20 split of the training part of the
+    /// peer split of ml-latest-small (see `tests/it/models_ease_tune.rs`).
+    fn default() -> Self {
+        HybridConfig {
+            ease: EaseConfig::default(),
+            svd: SvdConfig::default(),
+            ease_weight: 0.4,
+        }
+    }
+}
+
+/// A fitted SVD + EASE hybrid.
+pub struct Hybrid {
+    ease: Ease,
+    svd: SvdModel,
+    ease_weight: f32,
+}
+
+impl Hybrid {
+    pub fn fit(
+        train: &RatingMatrix,
+        config: &HybridConfig,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<Self, EaseError> {
+        // One after the other, for the reason given at `Ease::fit`.
+        let ease = Ease::fit(train, &config.ease, progress)?;
+        let svd = SvdModel::fit(train, &config.svd, progress);
+        Ok(Hybrid {
+            ease,
+            svd,
+            ease_weight: config.ease_weight.clamp(0.0, 1.0),
+        })
+    }
+
+    /// Pairs an EASE model and an SVD model fitted on the same training matrix.
+    pub fn from_parts(ease: Ease, svd: SvdModel, ease_weight: f32) -> Self {
+        Hybrid {
+            ease,
+            svd,
+            ease_weight: ease_weight.clamp(0.0, 1.0),
+        }
+    }
+
+    /// Changes the ranking mix (for tuning without refitting).
+    pub fn set_ease_weight(&mut self, ease_weight: f32) {
+        self.ease_weight = ease_weight.clamp(0.0, 1.0);
+    }
+
+    pub fn ease(&self) -> &Ease {
+        &self.ease
+    }
+
+    pub fn svd(&self) -> &SvdModel {
+        &self.svd
+    }
+}
+
+/// Mean and standard deviation of `score(i)` over `items` with a finite score.
+fn moments(items: impl Iterator<Item = f32>) -> (f32, f32) {
+    let (mut n, mut sum, mut sq) = (0f64, 0f64, 0f64);
+    for s in items.filter(|s| s.is_finite()) {
+        n += 1.0;
+        sum += s as f64;
+        sq += (s as f64) * (s as f64);
+    }
+    if n == 0.0 {
+        return (0.0, 1.0);
+    }
+    let mean = sum / n;
+    let sd = (sq / n - mean * mean).max(0.0).sqrt();
+    (mean as f32, if sd > 0.0 { sd as f32 } else { 1.0 })
+}
+
+impl Model for Hybrid {
+    fn name(&self) -> &str {
+        "svd-ease"
+    }
+    fn n_items(&self) -> usize {
+        self.ease.n_items()
+    }
+    fn for_user<'a>(&'a self, who: Who<'a>) -> Box<dyn UserModel + 'a> {
+        let ease = self.ease.user(who);
+        let svd = self.svd.user(who);
+        let n = self.ease.n_items() as u32;
+        let rated = ease.rated().to_vec();
+        let unrated = || (0..n).filter(|i| rated.binary_search(i).is_err());
+        let svd_scores: Vec<f32> = (0..n).map(|i| svd.rank_score(i)).collect();
+        let (me, se) = moments(unrated().map(|i| ease.rank_score(i)));
+        let (ms, ss) = moments(unrated().map(|i| svd_scores[i as usize]));
+        let w = self.ease_weight;
+        let scores = (0..n)
+            .map(|i| {
+                let e = ease.rank_score(i);
+                if !e.is_finite() {
+                    return f32::NEG_INFINITY;
+                }
+                w * (e - me) / se + (1.0 - w) * (svd_scores[i as usize] - ms) / ss
+            })
+            .collect();
+        Box::new(HybridUser { ease, svd, scores })
+    }
+}
+
+struct HybridUser<'a> {
+    ease: EaseUser<'a>,
+    svd: MfUser<'a>,
+    scores: Vec<f32>,
+}
+
+impl UserModel for HybridUser<'_> {
+    fn predict(&self, item: u32) -> f32 {
+        0.5 * (self.ease.predict(item) + self.svd.predict(item))
+    }
+    fn rank_score(&self, item: u32) -> f32 {
+        self.scores
+            .get(item as usize)
+            .copied()
+            .unwrap_or(f32::NEG_INFINITY)
+    }
+    fn explain(&self, item: u32, max: usize) -> Vec<(u32, f32)> {
+        let e = self.ease.explain(item, max);
+        if e.is_empty() {
+            self.svd.explain(item, max)
+        } else {
+            e
+        }
+    }
+    fn rated(&self) -> &[u32] {
+        self.ease.rated()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Rating;
+
+    #[test]
+    fn scores_mix_the_z_scores_and_predictions_average() {
+        let mut rng = fastrand::Rng::with_seed(2);
+        let mut ratings = Vec::new();
+        for user in 0..40u32 {
+            for item in 0..15u32 {
+                if rng.f32() < 0.45 {
+                    ratings.push(Rating {
+                        user,
+                        item,
+                        value: 0.5 * (1 + rng.u32(0..10)) as f32,
+                        time: 0,
+                    });
+                }
+            }
+        }
+        let m = RatingMatrix::from_ratings(40, 15, ratings).0;
+        let config = HybridConfig {
+            svd: SvdConfig {
+                epochs: 3,
+                ..SvdConfig::default()
+            },
+            ..HybridConfig::default()
+        };
+        let h = Hybrid::fit(&m, &config, &mut |_| {}).expect("fits");
+        let user = h.for_user(Who::Known(3));
+        let ease = h.ease().user(Who::Known(3));
+        let svd = h.svd().user(Who::Known(3));
+        let unrated: Vec<u32> = (0..15).filter(|i| m.get(3, *i).is_none()).collect();
+        let (me, se) = moments(unrated.iter().map(|&i| ease.rank_score(i)));
+        let (ms, ss) = moments(unrated.iter().map(|&i| svd.rank_score(i)));
+        for &i in &unrated {
+            let expected =
+                0.4 * (ease.rank_score(i) - me) / se + 0.6 * (svd.rank_score(i) - ms) / ss;
+            assert!((user.rank_score(i) - expected).abs() < 1e-4);
+            let p = 0.5 * (ease.predict(i) + svd.predict(i));
+            assert!((user.predict(i) - p).abs() < 1e-6);
+        }
+    }
+}
