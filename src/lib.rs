@@ -14,5 +14,6 @@ pub mod eval;
 pub mod models;
 pub mod paths;
 pub mod profile;
+pub mod server;
 pub mod synth;
 pub mod tui;

@@ -7,6 +7,7 @@ pub mod info;
 pub mod profile;
 pub mod rate;
 pub mod recommend;
+pub mod serve;
 pub mod similar;
 
 use crate::data::{self, CacheMode, Dataset, LoadOptions};
@@ -60,6 +61,8 @@ pub enum Command {
     Rate(rate::RateArgs),
     /// Show, export or import a saved profile.
     Profile(profile::ProfileArgs),
+    /// Serve the HTTP API and the web page (accounts in SQLite or PostgreSQL).
+    Serve(serve::ServeArgs),
 }
 
 /// Entry point of the binary.
@@ -83,6 +86,7 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Similar(args)) => similar::run(&cli.data, &args),
         Some(Command::Rate(args)) => rate::run(&cli.data, &args),
         Some(Command::Profile(args)) => profile::run(&args),
+        Some(Command::Serve(args)) => serve::run(&cli.data, &args),
         None => run_app(&cli),
     }
 }
