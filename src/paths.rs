@@ -30,6 +30,11 @@ pub fn cache_dir() -> Option<PathBuf> {
     project().map(|p| p.cache_dir().to_path_buf())
 }
 
+/// Folder of trained-model snapshots: `<cache dir>/models`.
+pub fn model_cache_dir() -> Option<PathBuf> {
+    cache_dir().map(|d| d.join("models"))
+}
+
 /// Platform config directory.
 pub fn config_dir() -> Option<PathBuf> {
     project().map(|p| p.config_dir().to_path_buf())

@@ -9,8 +9,9 @@ pub mod rate;
 pub mod recommend;
 pub mod serve;
 pub mod similar;
+pub mod train;
 
-use crate::data::{self, CacheMode, Dataset, LoadOptions};
+use crate::data::{CacheMode, Dataset, LoadOptions};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -61,6 +62,8 @@ pub enum Command {
     Rate(rate::RateArgs),
     /// Show, export or import a saved profile.
     Profile(profile::ProfileArgs),
+    /// Train the recommendation models and save them, so later starts load in seconds.
+    Train(train::TrainArgs),
     /// Serve the HTTP API and the web page (accounts in SQLite or PostgreSQL).
     Serve(serve::ServeArgs),
 }
@@ -86,6 +89,7 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Similar(args)) => similar::run(&cli.data, &args),
         Some(Command::Rate(args)) => rate::run(&cli.data, &args),
         Some(Command::Profile(args)) => profile::run(&args),
+        Some(Command::Train(args)) => train::run(&cli.data, &args),
         Some(Command::Serve(args)) => serve::run(&cli.data, &args),
         None => run_app(&cli),
     }
@@ -146,11 +150,41 @@ impl DataArgs {
         }
     }
 
+    /// What the engine opens: the resolved folder and load options, default lists.
+    pub fn open_options(&self) -> Result<crate::engine::OpenOptions> {
+        Ok(crate::engine::OpenOptions::new(
+            self.resolve_dir()?,
+            self.load_options(),
+        ))
+    }
+
     /// Resolves and loads the dataset.
     pub fn load(&self) -> Result<Dataset> {
-        let dir = self.resolve_dir()?;
-        data::load(&dir, &self.load_options())
-            .with_context(|| format!("cannot load MovieLens data from {}", dir.display()))
+        crate::engine::load_dataset(&self.open_options()?)
+    }
+}
+
+/// Shows the engine's opening stages (training on a first run) on a terminal's stderr,
+/// rewriting one line; says nothing when stderr is not a terminal.
+pub fn stage_printer() -> impl FnMut(crate::engine::Stage) {
+    use std::io::{IsTerminal, Write};
+    let tty = std::io::stderr().is_terminal();
+    let mut shown = false;
+    move |s: crate::engine::Stage| {
+        if !tty {
+            return;
+        }
+        let pct = s
+            .overall
+            .map(|f| format!("{:>3.0}% ", f * 100.0))
+            .unwrap_or_default();
+        let mut err = std::io::stderr();
+        let _ = write!(err, "\r\x1b[2K{pct}{}", s.message);
+        if s.overall.is_some_and(|f| f >= 1.0) && shown {
+            let _ = write!(err, "\r\x1b[2K");
+        }
+        shown = true;
+        let _ = err.flush();
     }
 }
 

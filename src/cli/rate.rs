@@ -4,8 +4,8 @@
 use anyhow::{bail, Result};
 use clap::Args;
 
-use super::similar::{rating_counts, resolve_movie};
 use super::DataArgs;
+use crate::engine::open_models;
 use crate::profile::{now, ProfileStore, RatingEntry};
 
 #[derive(Args, Debug, Clone)]
@@ -23,20 +23,14 @@ pub struct RateArgs {
     pub profile: String,
 }
 
-/// Parses a star count: `Some(stars)` for 0.5–5 in half stars, `None` for 0 (clear).
+/// Parses a star count: `Some(stars)` to rate, `None` for 0 (clear). Whether the stars
+/// fit the dataset's scale is the engine's rule ([`crate::engine::ModelSet::check_stars`]).
 pub fn parse_stars(s: &str) -> Result<Option<f32>> {
     let v: f32 = match s.trim().parse() {
-        Ok(v) => v,
-        Err(_) => bail!("{s:?} is not a number of stars: use 0.5 to 5 in half stars (0 clears)"),
+        Ok(v) if f32::is_finite(v) => v,
+        _ => bail!("{s:?} is not a number of stars (0 clears the rating)"),
     };
-    if v == 0.0 {
-        return Ok(None);
-    }
-    let doubled = v * 2.0;
-    if !v.is_finite() || !(0.5..=5.0).contains(&v) || (doubled - doubled.round()).abs() > 1e-6 {
-        bail!("{s} stars is not a rating: use 0.5 to 5 in half stars (e.g. 3.5), or 0 to clear");
-    }
-    Ok(Some(v))
+    Ok((v != 0.0).then_some(v))
 }
 
 pub fn run(data: &DataArgs, args: &RateArgs) -> Result<()> {
@@ -49,10 +43,13 @@ pub fn run(data: &DataArgs, args: &RateArgs) -> Result<()> {
         }
     };
     let store = ProfileStore::default_for(&args.profile)?;
-    let ds = data.load()?;
-    let counts = rating_counts(&ds);
-    let item = resolve_movie(&ds.catalogue, &counts, &args.movie)?;
-    let movie = ds.catalogue.movie(item);
+    let mut opts = data.open_options()?;
+    // Rating needs the catalogue and the star rule, no model.
+    opts.lists = Some(Vec::new());
+    let (models, _) = open_models(&opts, &mut |_| {})?;
+    let stars = stars.map(|s| models.check_stars(s)).transpose()?;
+    let item = models.resolve_movie(&args.movie)?;
+    let movie = models.dataset().catalogue.movie(item);
     let loaded = store.load()?;
     for w in &loaded.warnings {
         eprintln!("reel: {w}");
@@ -102,11 +99,8 @@ mod tests {
         assert_eq!(parse_stars("3.5").ok(), Some(Some(3.5)));
         assert_eq!(parse_stars("0.5").ok(), Some(Some(0.5)));
         assert_eq!(parse_stars("0").ok(), Some(None));
-        assert!(parse_stars("7").is_err());
-        assert!(parse_stars("3.3").is_err());
-        assert!(parse_stars("0.25").is_err());
-        assert!(parse_stars("-1").is_err());
         assert!(parse_stars("NaN").is_err());
+        assert!(parse_stars("inf").is_err());
         assert!(parse_stars("four").is_err());
     }
 }

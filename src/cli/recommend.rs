@@ -4,11 +4,10 @@
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use std::fmt::Write as _;
-use std::sync::Arc;
 
 use super::DataArgs;
 use crate::data::Dataset;
-use crate::engine::{Engine, ListKind, RecFilter, Trainers};
+use crate::engine::{open_models, Engine, ListId, RecFilter};
 use crate::profile::{ProfileStore, RatingEntry, UserProfile};
 use serde_json::json;
 
@@ -24,7 +23,7 @@ pub struct RecommendArgs {
     #[arg(short, default_value_t = 10)]
     pub n: usize,
     /// Which list: item-knn (item-based kNN), svd, or both ("item" is item-knn).
-    #[arg(long, alias = "list", default_value = "both", value_parser = ["item-knn", "item", "svd", "both"])]
+    #[arg(long, alias = "list", default_value = "both")]
     pub algo: String,
     /// Only this genre (e.g. Comedy).
     #[arg(long)]
@@ -90,9 +89,10 @@ pub fn user_profile(ds: &Dataset, user_id: u32) -> Result<UserProfile> {
 }
 
 pub fn run(data: &DataArgs, args: &RecommendArgs) -> Result<()> {
-    let ds = Arc::new(data.load()?);
+    let (models, _) = open_models(&data.open_options()?, &mut super::stage_printer())?;
+    let ds = models.dataset();
     let (profile, store) = match args.user {
-        Some(id) => (user_profile(&ds, id)?, None),
+        Some(id) => (user_profile(ds, id)?, None),
         None => {
             let store = ProfileStore::default_for(&args.profile)?;
             let loaded = store.load()?;
@@ -116,45 +116,34 @@ pub fn run(data: &DataArgs, args: &RecommendArgs) -> Result<()> {
         years: args.years.as_deref().map(parse_years).transpose()?,
         min_ratings: args.min_ratings,
     };
-    eprintln!(
-        "reel: training item-kNN and SVD on {} ratings…",
-        ds.ratings.nnz()
-    );
-    let engine = Engine::train(ds, Trainers::standard(), profile, store, &mut |_, _| {});
-    let kinds: Vec<ListKind> = match args.algo.as_str() {
-        "item" | "item-knn" => vec![ListKind::ItemBased],
-        "svd" => vec![ListKind::Svd],
-        _ => ListKind::ALL.to_vec(),
+    let lists: Vec<ListId> = match args.algo.as_str() {
+        "both" | "all" => models.list_ids(),
+        "item" => vec![models.list_named("item-knn").context("no item-knn list")?],
+        name => vec![models.list_named(name).with_context(|| {
+            let known: Vec<&str> = models.lists().map(|(_, s)| s.name.as_str()).collect();
+            format!("unknown list {name:?}; lists: {}, both", known.join(", "))
+        })?],
     };
+    let engine = Engine::new(models, None, profile, store);
     if args.json {
-        let v = render_json(&engine, &kinds, args.n, &filter, args);
+        let v = render_json(&engine, &lists, args.n, &filter, args);
         return super::emit(&format!("{}\n", serde_json::to_string_pretty(&v)?));
     }
-    super::emit(&render(&engine, &kinds, args.n, &filter))
+    super::emit(&render(&engine, &lists, args.n, &filter))
 }
 
-/// The algorithm name used on the command line and in JSON.
-pub fn algo_name(kind: ListKind) -> &'static str {
-    match kind {
-        ListKind::ItemBased => "item-knn",
-        ListKind::Svd => "svd",
-    }
-}
-
-/// The lists as JSON: `{"profile", "user", "rated", "lists": [{"algo", "popularity_based",
-/// "items": [{movieId, title, year, genres, predicted, score, because: [{movieId, title, stars}]}]}]}`.
 pub fn render_json(
     engine: &Engine,
-    kinds: &[ListKind],
+    lists: &[ListId],
     n: usize,
     filter: &RecFilter,
     args: &RecommendArgs,
 ) -> serde_json::Value {
     let cat = &engine.dataset().catalogue;
-    let lists: Vec<serde_json::Value> = kinds
+    let lists: Vec<serde_json::Value> = lists
         .iter()
-        .map(|&kind| {
-            let list = engine.recommend(kind, n, filter);
+        .map(|&id| {
+            let list = engine.recommend(id, n, filter);
             let items: Vec<serde_json::Value> = list
                 .entries
                 .iter()
@@ -180,7 +169,7 @@ pub fn render_json(
                 })
                 .collect();
             json!({
-                "algo": algo_name(kind),
+                "algo": engine.models().list_spec(id).map(|s| s.name.as_str()),
                 "popularity_based": list.popularity_based,
                 "items": items,
             })
@@ -196,7 +185,7 @@ pub fn render_json(
 }
 
 /// The lists as text.
-pub fn render(engine: &Engine, kinds: &[ListKind], n: usize, filter: &RecFilter) -> String {
+pub fn render(engine: &Engine, lists: &[ListId], n: usize, filter: &RecFilter) -> String {
     let cat = &engine.dataset().catalogue;
     let mut out = String::new();
     if !engine.missing_movies().is_empty() {
@@ -206,12 +195,12 @@ pub fn render(engine: &Engine, kinds: &[ListKind], n: usize, filter: &RecFilter)
             engine.missing_movies().len()
         );
     }
-    for &kind in kinds {
-        let list = engine.recommend(kind, n, filter);
+    for &id in lists {
+        let list = engine.recommend(id, n, filter);
         let _ = writeln!(
             out,
             "{}{}",
-            kind.label(),
+            engine.list_label(id),
             if list.popularity_based {
                 format!(
                     " (popularity-based: rate at least {} movies for personal picks; you have {})",

@@ -40,10 +40,10 @@ pub fn run(data: &DataArgs, args: &ServeArgs) -> Result<()> {
     if let Some(name) = &args.add_user {
         return rt.block_on(add_user(&db_url, name));
     }
-    let data_dir = data.resolve_dir()?;
+    let open = data.open_options()?;
     init_logging();
-    let mut config = ServeConfig::new(data_dir, db_url);
-    config.load = data.load_options();
+    let mut config = ServeConfig::new(open.data_dir.clone(), db_url);
+    config.open = open;
     config.signup = !args.no_signup;
     config.request_timeout = std::time::Duration::from_secs(args.timeout.max(1));
     rt.block_on(async {
@@ -54,7 +54,7 @@ pub fn run(data: &DataArgs, args: &ServeArgs) -> Result<()> {
         tracing::info!(
             "database {}; models loading from {}",
             server::store::redact(&config.db_url),
-            config.data_dir.display()
+            config.open.data_dir.display()
         );
         // Scripts and tests read this line to find the port.
         let mut out = std::io::stdout().lock();

@@ -11,7 +11,8 @@
 pub mod files;
 pub mod metrics;
 pub mod rating;
-pub mod registry;
+/// The model registry lives with the models (the engine uses it too).
+pub use crate::models::registry;
 pub mod run;
 pub mod split;
 pub mod topn;

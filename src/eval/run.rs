@@ -3,10 +3,10 @@
 //! matrix exists at a time.
 
 use super::rating::{evaluate_ratings, FallbackCounts};
-use super::registry::{check_name, fit_by_name, RegistryError};
 use super::split::{KFold, SplitError};
 use super::topn::{evaluate_top_n, TopNConfig, TopNReport};
 use crate::data::{Rating, RatingMatrix};
+use crate::models::registry::{check_name, fit_by_name, RegistryError};
 use crate::models::Progress;
 use serde::Serialize;
 use std::time::Instant;

@@ -18,7 +18,7 @@ use crate::data::RatingMatrix;
 
 /// Settings of [`AlsModel`]; defaults chosen by cross-validation on training
 /// folds of ml-latest-small (see `tests/models_mf_tune.rs`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AlsConfig {
     pub factors: usize,
     pub iterations: usize,
@@ -47,7 +47,7 @@ impl Default for AlsConfig {
 }
 
 /// A fitted ALS model.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct AlsModel {
     config: AlsConfig,
     mf: BiasedMf,
@@ -99,6 +99,9 @@ impl AlsModel {
 }
 
 impl Model for AlsModel {
+    fn snapshot(&self) -> Option<Result<Vec<u8>, String>> {
+        Some(super::store::encode(self))
+    }
     fn name(&self) -> &str {
         "als"
     }

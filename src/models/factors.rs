@@ -11,7 +11,7 @@ use super::{Progress, UserModel, Who};
 use crate::data::{Rating, RatingMatrix};
 
 /// A dense row-major `rows × k` matrix of `f32` factors (one contiguous buffer).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Factors {
     rows: usize,
     k: usize,
@@ -142,7 +142,7 @@ pub fn rating_range(train: &RatingMatrix, fallback: f32) -> (f32, f32) {
 
 /// The items each training user rated, sorted (a compact copy of the CSR
 /// index, so a fitted model does not borrow the training matrix).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RatedLists {
     ptr: Vec<usize>,
     items: Vec<u32>,
@@ -172,7 +172,7 @@ impl RatedLists {
 
 /// The fitted explicit model `r̂ = μ + b_u + b_i + p_u·q_i`, clipped to
 /// `[min, max]` (the range of the training ratings).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BiasedMf {
     pub mu: f32,
     pub min: f32,
@@ -244,7 +244,7 @@ impl BiasedMf {
 }
 
 /// Settings of the ranking part of a factor model (see [`Ranker`]).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RankingConfig {
     pub implicit: ImplicitConfig,
     /// Weight of (predicted rating − μ) added to the implicit preference score.
@@ -265,7 +265,7 @@ impl Default for RankingConfig {
 /// `rating_weight` × (predicted rating − μ). The implicit score says "this user
 /// would pick this movie"; the rating term demotes picks they would dislike.
 /// See [`super::svd`] for why a rating model alone ranks badly.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Ranker {
     pub implicit: ImplicitMf,
     pub rating_weight: f32,

@@ -22,7 +22,7 @@ use super::Progress;
 use crate::data::RatingMatrix;
 
 /// Settings of the implicit-feedback model.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImplicitConfig {
     pub factors: usize,
     pub iterations: usize,
@@ -68,7 +68,7 @@ impl ImplicitConfig {
 }
 
 /// A CSR list of positives: for each row, (column, confidence − 1).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Positives {
     ptr: Vec<usize>,
     idx: Vec<u32>,
@@ -85,7 +85,7 @@ impl Positives {
 }
 
 /// Fitted implicit-feedback factors.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImplicitMf {
     config: ImplicitConfig,
     users: Factors,

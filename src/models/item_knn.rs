@@ -68,7 +68,7 @@ pub enum Similarity {
 }
 
 /// What predictions are relative to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Centering {
     /// `b_ui + Σ s (r_uj − b_uj) / Σ s` (Surprise's KNNBaseline).
     Baseline,
@@ -77,7 +77,7 @@ pub enum Centering {
 }
 
 /// How the top-N list is scored (see the module documentation).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RankingConfig {
     /// Co-occurrence neighbours kept per movie for ranking.
     pub neighbours: usize,
@@ -177,7 +177,7 @@ impl ItemKnnConfig {
 }
 
 /// A fitted item-kNN model.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ItemKnn {
     k: usize,
     min_k: usize,
@@ -721,11 +721,26 @@ fn implicit_weight(rk: &RankingConfig, r: f32) -> f32 {
 }
 
 impl Model for ItemKnn {
+    fn snapshot(&self) -> Option<Result<Vec<u8>, String>> {
+        Some(super::store::encode(self))
+    }
     fn name(&self) -> &str {
         "item-knn"
     }
     fn n_items(&self) -> usize {
         self.item_bias.len()
+    }
+    fn similar_items(&self, item: u32, n: usize) -> Option<Vec<(u32, f32)>> {
+        if item as usize >= self.item_bias.len() {
+            return Some(Vec::new());
+        }
+        Some(
+            self.neighbours(item)
+                .into_iter()
+                .filter(|&(_, s)| s > 0.0)
+                .take(n)
+                .collect(),
+        )
     }
     fn for_user<'a>(&'a self, who: Who<'a>) -> Box<dyn UserModel + 'a> {
         let n_items = self.item_bias.len();

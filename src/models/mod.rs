@@ -17,7 +17,9 @@ pub mod implicit;
 pub mod item_knn;
 pub mod parallel;
 pub mod popular;
+pub mod registry;
 pub mod similarity;
+pub mod store;
 pub mod svd;
 pub mod topn;
 pub mod user_knn;
@@ -72,6 +74,16 @@ pub trait Model: Send + Sync {
     fn n_items(&self) -> usize;
     /// Per-user view: does the per-user work (fold-in) once.
     fn for_user<'a>(&'a self, who: Who<'a>) -> Box<dyn UserModel + 'a>;
+    /// The `n` movies most similar to `item`, strongest first, for models that keep
+    /// item neighbours ("similar movies"); `None` for the others.
+    fn similar_items(&self, _item: u32, _n: usize) -> Option<Vec<(u32, f32)>> {
+        None
+    }
+    /// The fitted parameters for [`store`] (`None`: this model is not saved and is
+    /// retrained at every start). Loaded back by [`registry::from_snapshot`].
+    fn snapshot(&self) -> Option<Result<Vec<u8>, String>> {
+        None
+    }
 }
 
 /// A model specialised to one user.

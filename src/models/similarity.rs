@@ -7,7 +7,7 @@ use crate::data::{RatingMatrix, RatingScale};
 /// The ratings of every training user (CSR: item indices and values), kept by
 /// models that need a known user's ratings after fitting. Cheaper than a clone
 /// of the whole [`RatingMatrix`] (no timestamps, no by-movie view).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserRows {
     ptr: Vec<usize>,
     items: Vec<u32>,
@@ -153,7 +153,7 @@ pub fn best_k_keys(keys: &mut [u64], k: usize) -> Vec<(u32, f32)> {
 /// Sparse neighbour lists, one per row (a movie or a user): (neighbour, weight),
 /// each list in the order it was given. One exact-size allocation per row, taken
 /// over from the lists that computed it (no concatenating copy); never dense.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Neighbours {
     lists: Vec<Box<[(u32, f32)]>>,
 }

@@ -33,7 +33,7 @@ use crate::data::RatingMatrix;
 
 /// Settings of [`SvdModel`]. The defaults were chosen by cross-validation on
 /// training folds of ml-latest-small (see `tests/models_mf_tune.rs`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SvdConfig {
     pub factors: usize,
     pub epochs: usize,
@@ -80,7 +80,7 @@ impl Default for SvdConfig {
 }
 
 /// A fitted SVD model.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SvdModel {
     config: SvdConfig,
     mf: BiasedMf,
@@ -148,6 +148,9 @@ impl SvdModel {
 }
 
 impl Model for SvdModel {
+    fn snapshot(&self) -> Option<Result<Vec<u8>, String>> {
+        Some(super::store::encode(self))
+    }
     fn name(&self) -> &str {
         "svd"
     }

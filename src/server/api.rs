@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth;
-use super::engine_port::{Models, LISTS};
+use super::engine_port::Models;
 use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use super::store::MarkList;
 use super::{AppState, LoadState};
@@ -57,10 +57,9 @@ pub struct Health {
     /// What loading is doing now (while loading).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stage: Option<String>,
+    /// Overall fraction done, 0-1 (while loading, when known).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub done: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub total: Option<u64>,
+    pub progress: Option<f32>,
     /// Seconds since the start (loading) or how long loading took (ready).
     pub seconds: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -77,8 +76,7 @@ pub async fn health(State(state): St) -> Response {
     let mut h = Health {
         status: String::new(),
         stage: None,
-        done: None,
-        total: None,
+        progress: None,
         seconds: 0.0,
         movies: None,
         error: None,
@@ -86,14 +84,12 @@ pub async fn health(State(state): St) -> Response {
     let code = match status {
         LoadState::Loading {
             stage,
-            done,
-            total,
+            progress,
             since,
         } => {
             h.status = "loading".into();
             h.stage = Some(stage);
-            h.done = Some(done);
-            h.total = Some(total);
+            h.progress = progress;
             h.seconds = since.elapsed().as_secs_f64();
             StatusCode::SERVICE_UNAVAILABLE
         }
@@ -316,7 +312,7 @@ pub async fn similar(
 pub struct RatingIn {
     /// MovieLens movie id.
     pub movie_id: u32,
-    /// 0.5-5 stars (rounded to the half star).
+    /// 0.5-5 stars in half stars.
     pub stars: f32,
 }
 
@@ -330,7 +326,7 @@ pub struct RecRequest {
     pub exclude: Vec<u32>,
     /// Entries per list (1-100, default 10).
     pub n: Option<usize>,
-    /// `item-knn`, `svd` or `both` (default).
+    /// A list name (`item-knn`, `svd`, as configured) or `both` (every list; default).
     pub list: Option<String>,
     /// Only this genre, e.g. `Comedy`.
     pub genre: Option<String>,
@@ -347,7 +343,7 @@ pub struct RecRequest {
 pub struct RecQuery {
     /// Entries per list (1-100, default 10).
     pub n: Option<usize>,
-    /// `item-knn`, `svd` or `both` (default).
+    /// A list name (`item-knn`, `svd`, as configured) or `both` (every list; default).
     pub list: Option<String>,
     /// Only this genre, e.g. `Comedy`.
     pub genre: Option<String>,
@@ -393,7 +389,7 @@ pub struct RecResponse {
 
 struct RecOptions {
     n: usize,
-    lists: Vec<&'static str>,
+    lists: Vec<String>,
     filter: RecFilter,
 }
 
@@ -406,14 +402,18 @@ fn rec_options(
     min_ratings: Option<u32>,
 ) -> Result<RecOptions, ApiError> {
     let n = check_n(n, 10)?;
+    let names = m.list_names();
     let lists = match list.unwrap_or("both") {
-        "both" => LISTS.to_vec(),
-        "item" | "item-knn" => vec!["item-knn"],
-        "svd" => vec!["svd"],
+        "both" | "all" => names,
+        "item" => vec!["item-knn".to_string()],
+        one if names.iter().any(|n| n == one) => vec![one.to_string()],
         other => {
             return Err(ApiError::invalid(
                 "unknown_list",
-                format!("list {other:?}: use item-knn, svd or both"),
+                format!(
+                    "list {other:?}: use one of {}, or both (every list)",
+                    names.join(", ")
+                ),
             ))
         }
     };
@@ -452,7 +452,7 @@ fn rec_lists(
     opts: &RecOptions,
 ) -> Result<RecResponse, ApiError> {
     let mut lists = Vec::with_capacity(opts.lists.len());
-    for &list in &opts.lists {
+    for list in &opts.lists {
         let rec = m
             .recommend_for(ratings, exclude, list, opts.n, &opts.filter)
             .map_err(|e| ApiError::invalid("unknown_list", e.to_string()))?;
@@ -479,7 +479,7 @@ fn rec_lists(
             })
             .collect();
         lists.push(RecListOut {
-            list: list.to_string(),
+            list: list.clone(),
             popularity_based: rec.popularity_based,
             entries,
         });
@@ -522,7 +522,7 @@ pub async fn recommend(
             )
         })?;
         let stars = m
-            .normalise_stars(r.stars)
+            .check_stars(r.stars)
             .map_err(|e| ApiError::invalid("bad_stars", format!("ratings[{k}]: {e}")))?;
         ratings.push((item, stars));
     }
@@ -605,7 +605,7 @@ pub async fn create_user(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StarsIn {
-    /// 0.5-5 stars (rounded to the half star).
+    /// 0.5-5 stars in half stars.
     pub stars: f32,
 }
 
@@ -660,7 +660,7 @@ pub async fn put_rating(
     let m = models(&state)?;
     let item = item_for(&m, movie_id)?;
     let stars = m
-        .normalise_stars(body.stars)
+        .check_stars(body.stars)
         .map_err(|e| ApiError::invalid("bad_stars", e.to_string()))?;
     state.store.set_rating(&name, movie_id, stars).await?;
     Ok(Json(RatingOut {

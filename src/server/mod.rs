@@ -33,6 +33,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::data::LoadOptions;
+use crate::engine::OpenOptions;
 use engine_port::{LoadStage, Models};
 use error::ApiError;
 use store::Store;
@@ -43,9 +44,8 @@ pub const MAX_URI: usize = 4096;
 /// How to run the server.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
-    /// The MovieLens folder.
-    pub data_dir: PathBuf,
-    pub load: LoadOptions,
+    /// The MovieLens folder, lists and model snapshots.
+    pub open: OpenOptions,
     /// `sqlite:PATH` or `postgres://…`.
     pub db_url: String,
     /// Whether `POST /v1/users` creates accounts.
@@ -57,10 +57,10 @@ pub struct ServeConfig {
 }
 
 impl ServeConfig {
+    /// Default lists; models from their saved snapshots when fresh (else trained).
     pub fn new(data_dir: PathBuf, db_url: String) -> Self {
         ServeConfig {
-            data_dir,
-            load: LoadOptions::default(),
+            open: OpenOptions::new(data_dir, LoadOptions::default()),
             db_url,
             signup: true,
             request_timeout: Duration::from_secs(30),
@@ -74,8 +74,8 @@ impl ServeConfig {
 pub enum LoadState {
     Loading {
         stage: String,
-        done: u64,
-        total: u64,
+        /// Overall fraction done (0-1), when known.
+        progress: Option<f32>,
         since: Instant,
     },
     Ready {
@@ -190,8 +190,7 @@ pub async fn serve(
         models: OnceLock::new(),
         load: Mutex::new(LoadState::Loading {
             stage: "starting".into(),
-            done: 0,
-            total: 0,
+            progress: Some(0.0),
             since: Instant::now(),
         }),
         store: store.clone(),
@@ -231,18 +230,16 @@ fn spawn_loader(
     config: &ServeConfig,
     failed: tokio::sync::oneshot::Sender<String>,
 ) -> anyhow::Result<()> {
-    let dir = config.data_dir.clone();
-    let load = config.load.clone();
+    let open = config.open.clone();
     std::thread::Builder::new()
         .name("reel-load".into())
         .spawn(move || {
             let since = Instant::now();
             let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                Models::load(&dir, &load, &mut |s: LoadStage| {
+                Models::open(&open, &mut |s: LoadStage| {
                     state.set_load_state(LoadState::Loading {
                         stage: s.stage,
-                        done: s.done,
-                        total: s.total,
+                        progress: s.progress,
                         since,
                     })
                 })

@@ -19,8 +19,9 @@ use super::views::details::DetailsView;
 use super::views::foryou::{ForYouView, MIN_RATINGS, YEARS};
 use super::views::lists::{RatingsView, WatchlistView};
 use super::views::search::SearchView;
+use super::views::Predicted;
 use super::views::{help, Ctx};
-use crate::engine::{Engine, EngineEvent, Predicted, SearchWorker};
+use crate::engine::{Engine, EngineEvent, SearchWorker};
 
 /// Smallest usable terminal.
 pub const MIN_W: u16 = 60;
@@ -193,13 +194,15 @@ impl App {
         changed |= !events.is_empty();
         for ev in events {
             match ev {
-                EngineEvent::RetrainProgress { kind, progress } => {
+                EngineEvent::RetrainProgress { list, progress } => {
+                    let label = self
+                        .engine
+                        .as_ref()
+                        .map(|e| e.list_label(list).to_string())
+                        .unwrap_or_default();
                     self.status = format!(
                         "Retraining {}: {} {}/{}",
-                        kind.label(),
-                        progress.stage,
-                        progress.done,
-                        progress.total
+                        label, progress.stage, progress.done, progress.total
                     );
                 }
                 EngineEvent::RetrainDone { seconds } => {
@@ -402,7 +405,9 @@ impl App {
             Action::Click { x, y } => self.click(x, y),
             Action::Scroll { x, y, down } => {
                 if self.details.is_empty() && self.view == View::ForYou {
-                    if let Some(k) = (0..2).find(|&k| self.foryou.tables[k].contains(x, y)) {
+                    if let Some(k) = (0..self.foryou.tables.len())
+                        .find(|&k| self.foryou.tables[k].contains(x, y))
+                    {
                         self.foryou.pane = k;
                     }
                 }
@@ -434,7 +439,7 @@ impl App {
             return;
         }
         if self.view == View::ForYou {
-            for k in 0..2 {
+            for k in 0..self.foryou.tables.len() {
                 if self.foryou.tables[k].click(x, y) {
                     self.foryou.pane = k;
                 }
@@ -500,7 +505,7 @@ impl App {
                 if let Some(d) = self.details.last_mut() {
                     d.in_similar = !d.in_similar;
                 } else if self.view == View::ForYou {
-                    self.foryou.pane = (self.foryou.pane + 1) % 2;
+                    self.foryou.next_pane();
                 } else if self.view == View::Search {
                     self.search.editing = true;
                 }

@@ -18,7 +18,6 @@ pub use app::{App, LoadMsg, View};
 
 use std::path::PathBuf;
 use std::sync::mpsc;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -29,10 +28,11 @@ use ratatui::crossterm::terminal::{
 };
 
 use crate::data::LoadOptions;
-use crate::engine::{Engine, Trainers};
+use crate::engine::{Engine, OpenOptions, Stage};
 use crate::profile::ProfileStore;
 
-/// Loads the dataset and profile and trains both models, reporting stages.
+/// Opens the engine (dataset, the lists' models from their snapshots or by training,
+/// the profile), reporting stages.
 pub fn load_engine(
     data_dir: PathBuf,
     load: &LoadOptions,
@@ -40,32 +40,13 @@ pub fn load_engine(
     stage: &mut dyn FnMut(String),
 ) -> anyhow::Result<(Engine, Vec<String>)> {
     let store = ProfileStore::default_for(profile)?;
-    stage(format!("reading {}", data_dir.display()));
-    let ds = crate::data::load(&data_dir, load)
-        .with_context(|| format!("loading the dataset in {}", data_dir.display()))?;
-    stage("reading your profile".into());
-    let loaded = store.load()?;
-    let mut last = String::new();
-    let engine = Engine::train(
-        Arc::new(ds),
-        Trainers::standard(),
-        loaded.profile,
-        Some(store),
-        &mut |kind, p| {
-            let s = format!(
-                "training {} ({} {}/{})",
-                kind.label(),
-                p.stage,
-                p.done,
-                p.total
-            );
-            if s != last {
-                last = s.clone();
-                stage(s);
-            }
-        },
-    );
-    Ok((engine, loaded.warnings))
+    let opts = OpenOptions::new(data_dir, load.clone());
+    crate::engine::open(&opts, store, &mut |s: Stage| {
+        stage(match s.overall {
+            Some(f) => format!("{:>3.0}%  {}", f * 100.0, s.message),
+            None => s.message,
+        })
+    })
 }
 
 /// Restores the terminal (idempotent; used on exit, on errors and from the panic hook).

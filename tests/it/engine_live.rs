@@ -1,9 +1,10 @@
 //! Engine behaviour on a small fixture with a temporary mean model.
 
-use crate::engine_support;
-
 use crate::engine_support::{fixture, temp_models, temp_trainers};
-use reel::engine::{Engine, EngineEvent, ListKind, RecFilter, MIN_PERSONAL_RATINGS};
+use reel::engine::{Engine, EngineEvent, ListId, RecFilter, MIN_PERSONAL_RATINGS};
+
+const ITEM_BASED: ListId = ListId(0);
+const SVD: ListId = ListId(1);
 use reel::profile::{ProfileStore, UserProfile};
 use std::time::{Duration, Instant};
 
@@ -12,7 +13,6 @@ fn engine(dir: &std::path::Path) -> Engine {
     let models = temp_models(&ds);
     let store = ProfileStore::new(dir, "t").expect("store");
     Engine::new(
-        ds,
         models,
         Some(temp_trainers()),
         UserProfile::new("t"),
@@ -34,7 +34,7 @@ fn empty_profile_gets_onboarding_and_popularity_lists() {
             .or_insert(0) += 1;
     }
     assert!(per.values().all(|&c| c <= 2), "{per:?}");
-    let list = e.recommend(ListKind::ItemBased, 5, &RecFilter::default());
+    let list = e.recommend(ITEM_BASED, 5, &RecFilter::default());
     assert!(list.popularity_based);
     assert_eq!(list.entries.len(), 5);
 }
@@ -48,8 +48,8 @@ fn rating_changes_predictions_lists_and_file() {
         e.rate(item, 5.0).expect("rate");
     }
     let after = e.predict(5);
-    assert!(after.svd > before.svd, "{before:?} -> {after:?}");
-    let list = e.recommend(ListKind::ItemBased, 10, &RecFilter::default());
+    assert!(after[SVD.0] > before[SVD.0], "{before:?} -> {after:?}");
+    let list = e.recommend(ITEM_BASED, 10, &RecFilter::default());
     assert!(!list.popularity_based);
     assert!(
         list.entries.iter().all(|r| e.rating_of(r.item).is_none()),
@@ -65,11 +65,16 @@ fn rating_changes_predictions_lists_and_file() {
 }
 
 #[test]
-fn stars_are_rounded_to_the_scale_and_checked() {
+fn stars_must_be_on_the_scale_and_its_steps() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut e = engine(dir.path());
-    e.rate(3, 3.74).expect("rate");
+    // One rule for every front-end: a value between steps is an error, not rounded.
+    assert!(e.rate(3, 3.74).is_err());
+    assert_eq!(e.rating_of(3), None);
+    assert_eq!(e.rate(3, 3.5).expect("rate"), 3.5);
     assert_eq!(e.rating_of(3), Some(3.5));
+    assert!(e.rate(3, 0.25).is_err());
+    assert!(e.rate(3, -1.0).is_err());
     assert!(e.rate(3, 7.0).is_err());
     assert!(e.rate(3, f32::NAN).is_err());
     assert!(e.rate(10_000, 3.0).is_err());
@@ -90,7 +95,7 @@ fn filters_and_not_interested() {
         years: Some((1985, 2010)),
         min_ratings: 5,
     };
-    for kind in ListKind::ALL {
+    for kind in e.list_ids() {
         let list = e.recommend(kind, 40, &f);
         assert!(!list.entries.is_empty());
         for r in &list.entries {
@@ -100,9 +105,9 @@ fn filters_and_not_interested() {
             assert!(e.rating_count(r.item) >= 5);
         }
     }
-    let top = e.recommend(ListKind::Svd, 1, &RecFilter::default()).entries[0].item;
+    let top = e.recommend(SVD, 1, &RecFilter::default()).entries[0].item;
     assert!(e.toggle_not_interested(top).expect("mark"));
-    let list = e.recommend(ListKind::Svd, 40, &RecFilter::default());
+    let list = e.recommend(SVD, 40, &RecFilter::default());
     assert!(list.entries.iter().all(|r| r.item != top));
     let pop = e.popular(40, &RecFilter::default());
     assert!(!pop.contains(&top));
@@ -180,7 +185,7 @@ fn retrain_runs_in_background_and_swaps_in() {
     assert!(done && saw_progress);
     assert!(!e.retraining());
     // Predictions still work after the swap.
-    assert!(e.predict(10).svd.is_finite());
+    assert!(e.predict(10)[SVD.0].is_finite());
 }
 
 #[test]
@@ -194,13 +199,7 @@ fn profile_reloads_into_a_new_engine() {
     let store = ProfileStore::new(dir.path(), "t").expect("store");
     let loaded = store.load().expect("load");
     let ds = fixture();
-    let e = Engine::new(
-        ds.clone(),
-        temp_models(&ds),
-        None,
-        loaded.profile,
-        Some(store),
-    );
+    let e = Engine::new(temp_models(&ds), None, loaded.profile, Some(store));
     assert_eq!(e.rating_of(4), Some(4.5));
     assert!(e.in_watchlist(7));
 }
@@ -209,12 +208,12 @@ fn profile_reloads_into_a_new_engine() {
 fn cli_render_says_popularity_then_explains() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut e = engine(dir.path());
-    let text = reel::cli::recommend::render(&e, &ListKind::ALL, 3, &RecFilter::default());
+    let text = reel::cli::recommend::render(&e, &e.list_ids(), 3, &RecFilter::default());
     assert_eq!(text.matches("popularity-based").count(), 2, "{text}");
     for item in 0..6 {
         e.rate(item, 5.0).expect("rate");
     }
-    let text = reel::cli::recommend::render(&e, &ListKind::ALL, 3, &RecFilter::default());
+    let text = reel::cli::recommend::render(&e, &e.list_ids(), 3, &RecFilter::default());
     assert!(!text.contains("popularity-based"), "{text}");
     assert!(text.contains("because you rated"), "{text}");
     assert!(text.starts_with("Item-based\n  1. "), "{text}");

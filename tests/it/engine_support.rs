@@ -8,7 +8,7 @@ use std::sync::Arc;
 use reel::data::{
     Catalogue, Dataset, GenreSet, Layout, LoadReport, Movie, Rating, RatingMatrix, RatingScale, Tag,
 };
-use reel::engine::{Fitted, ModelSet, Trainers};
+use reel::engine::{ListSpec, ModelSet, Trainer, Trainers};
 use reel::models::{Model, Progress, UserModel, Who};
 
 /// TEMPORARY test-only model: item mean plus the user's mean offset.
@@ -102,19 +102,29 @@ impl Model for TempMeanModel {
     }
 }
 
+/// Two quick lists standing in for item-kNN and SVD (same names and labels).
 pub fn temp_trainers() -> Trainers {
-    Trainers {
-        item_based: Arc::new(|m: &RatingMatrix, p: &mut dyn FnMut(Progress)| {
-            Fitted::plain(Box::new(TempMeanModel::fit(m, "temp-item", p)) as Box<dyn Model>)
+    let list = |name: &'static str, label: &str, model: &'static str| Trainer {
+        spec: ListSpec {
+            name: name.to_string(),
+            label: label.to_string(),
+        },
+        fit: Arc::new(move |m: &RatingMatrix, p: &mut dyn FnMut(Progress)| {
+            Box::new(TempMeanModel::fit(m, model, p)) as Box<dyn Model>
         }),
-        svd: Arc::new(|m: &RatingMatrix, p: &mut dyn FnMut(Progress)| {
-            Fitted::plain(Box::new(TempMeanModel::fit(m, "temp-svd", p)) as Box<dyn Model>)
-        }),
-    }
+    };
+    Trainers(vec![
+        list("item-knn", "Item-based", "temp-item"),
+        list("svd", "SVD", "temp-svd"),
+    ])
 }
 
-pub fn temp_models(ds: &Dataset) -> ModelSet {
-    temp_trainers().fit(&ds.ratings, &mut |_, _| {})
+pub fn temp_models(ds: &Arc<Dataset>) -> Arc<ModelSet> {
+    Arc::new(ModelSet::train(
+        Arc::clone(ds),
+        &temp_trainers(),
+        &mut |_, _| {},
+    ))
 }
 
 pub const GENRES: [&str; 5] = ["Action", "Comedy", "Drama", "Sci-Fi", "Animation"];

@@ -14,6 +14,7 @@ mod data_real;
 mod download;
 mod engine_live;
 mod engine_real;
+mod engine_store;
 mod eval_cli;
 mod eval_props;
 mod eval_protocol;

@@ -1,8 +1,6 @@
 //! Snapshots of every view on ratatui's TestBackend, at several sizes (fixture data,
 //! temporary mean model).
 
-use crate::engine_support;
-
 use crate::engine_support::{fixture, temp_models, temp_trainers};
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
@@ -17,7 +15,6 @@ fn app(dir: &std::path::Path) -> App {
     let models = temp_models(&ds);
     let store = ProfileStore::new(dir, "snap").expect("store");
     let e = Engine::new(
-        ds,
         models,
         Some(temp_trainers()),
         UserProfile::new("snap"),

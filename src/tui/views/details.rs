@@ -104,22 +104,17 @@ impl DetailsView {
             t.dim,
         ));
         lines.push(Line::from(mine_spans));
-        lines.push(Line::from(vec![
-            Span::styled("Predicted ", t.dim),
-            Span::styled(
-                format!(
-                    "item-kNN {} {}",
-                    stars(p.item_based),
-                    num(Some(p.item_based))
-                ),
+        let mut pred_spans = vec![Span::styled("Predicted ", t.dim)];
+        for (k, (list, v)) in e.list_ids().into_iter().zip(p).enumerate() {
+            if k > 0 {
+                pred_spans.push(Span::styled("   ", t.dim));
+            }
+            pred_spans.push(Span::styled(
+                format!("{} {} {}", e.list_label(list), stars(v), num(Some(v))),
                 t.predicted,
-            ),
-            Span::styled("   ", t.dim),
-            Span::styled(
-                format!("SVD {} {}", stars(p.svd), num(Some(p.svd))),
-                t.predicted,
-            ),
-        ]));
+            ));
+        }
+        lines.push(Line::from(pred_spans));
         if !tags.is_empty() {
             let tag_text = tags
                 .iter()

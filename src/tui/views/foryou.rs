@@ -7,7 +7,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::{title, Columns, Ctx, MovieTable};
-use crate::engine::{Engine, ListKind, RecFilter, RecList, MIN_PERSONAL_RATINGS};
+use crate::engine::{Engine, RecFilter, RecList, MIN_PERSONAL_RATINGS};
 
 /// Year-range presets the `years` command cycles through.
 pub const YEARS: [(Option<(u16, u16)>, &str); 6] = [
@@ -25,7 +25,8 @@ pub const LIST_LEN: usize = 50;
 
 pub struct ForYouView {
     pub pane: usize,
-    pub tables: [MovieTable; 2],
+    /// One table per list the engine is configured with, in list order.
+    pub tables: Vec<MovieTable>,
     pub lists: Vec<RecList>,
     pub genre: Option<usize>,
     pub years: usize,
@@ -36,7 +37,7 @@ impl Default for ForYouView {
     fn default() -> Self {
         ForYouView {
             pane: 0,
-            tables: [MovieTable::default(), MovieTable::default()],
+            tables: Vec::new(),
             lists: Vec::new(),
             genre: None,
             years: 0,
@@ -57,21 +58,36 @@ impl ForYouView {
     /// Recomputes both lists (after a rating, a filter change or a retrain).
     pub fn refresh(&mut self, engine: &Engine) {
         let f = self.filter();
-        self.lists = ListKind::ALL
-            .iter()
-            .map(|&k| engine.recommend(k, LIST_LEN, &f))
+        self.lists = engine
+            .list_ids()
+            .into_iter()
+            .map(|k| engine.recommend(k, LIST_LEN, &f))
             .collect();
+        self.tables
+            .resize_with(self.lists.len(), MovieTable::default);
         for (k, list) in self.lists.iter().enumerate() {
             self.tables[k].set_items(list.entries.iter().map(|r| r.item).collect());
         }
     }
 
+    /// The focused pane's table (there is always at least one list).
     pub fn table(&mut self) -> &mut MovieTable {
-        &mut self.tables[self.pane % 2]
+        if self.tables.is_empty() {
+            self.tables.push(MovieTable::default());
+        }
+        let k = self.pane % self.tables.len();
+        &mut self.tables[k]
     }
 
     pub fn selected(&self) -> Option<u32> {
-        self.tables[self.pane % 2].selected()
+        self.tables
+            .get(self.pane % self.tables.len().max(1))
+            .and_then(MovieTable::selected)
+    }
+
+    /// Moves focus to the next list pane.
+    pub fn next_pane(&mut self) {
+        self.pane = (self.pane + 1) % self.tables.len().max(1);
     }
 
     pub fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &Ctx) {
@@ -131,28 +147,34 @@ impl ForYouView {
         let [head, body] =
             Layout::vertical([Constraint::Length(2), Constraint::Min(4)]).areas(area);
         f.render_widget(Paragraph::new(vec![filter_line, note]), head);
-        let areas: [Rect; 2] = if body.width >= 100 {
-            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body)
+        let n = self.tables.len().max(1) as u32;
+        let split = vec![Constraint::Ratio(1, n); n as usize];
+        // Side by side when each pane gets at least 50 columns, else stacked.
+        let areas = if body.width as u32 >= 50 * n {
+            Layout::horizontal(split).split(body)
         } else {
-            Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body)
+            Layout::vertical(split).split(body)
         };
-        for (k, kind) in ListKind::ALL.iter().enumerate() {
-            let label = match kind {
-                ListKind::ItemBased => "Item-based (because you rated…)",
-                ListKind::Svd => "SVD (matrix factorisation)",
+        let focused = self.pane % n as usize;
+        for (k, list) in self.lists.iter().enumerate() {
+            let Some(table) = self.tables.get_mut(k) else {
+                continue;
             };
+            let name = e.list_label(list.list);
             let label = if popularity {
-                format!("{} · popular", kind.label())
+                format!("{name} · popular")
+            } else if list.entries.iter().any(|r| !r.because.is_empty()) {
+                format!("{name} (because you rated…)")
             } else {
-                label.to_string()
+                name.to_string()
             };
-            self.tables[k].draw(
+            table.draw(
                 f,
                 areas[k],
                 ctx,
                 title(&label, t),
-                self.pane % 2 == k,
-                Columns::Rec(*kind),
+                focused == k,
+                Columns::Rec(list.list),
             );
         }
     }

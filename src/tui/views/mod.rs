@@ -16,7 +16,10 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::theme::Theme;
-use crate::engine::{Engine, Predicted};
+use crate::engine::{Engine, ListId};
+
+/// Predicted stars for one movie, one per list (in list order).
+pub type Predicted = Vec<f32>;
 
 /// What a view may read while drawing.
 pub struct Ctx<'a> {
@@ -29,10 +32,10 @@ impl Ctx<'_> {
     /// Predictions (cached until the profile or models change).
     pub fn predicted(&self, item: u32) -> Predicted {
         if let Some(p) = self.preds.borrow().get(&item) {
-            return *p;
+            return p.clone();
         }
         let p = self.engine.predict(item);
-        self.preds.borrow_mut().insert(item, p);
+        self.preds.borrow_mut().insert(item, p.clone());
         p
     }
 
@@ -49,10 +52,15 @@ impl Ctx<'_> {
         if missing.is_empty() {
             return;
         }
-        let got = self.engine.predict_many(&missing);
+        let per_list: Vec<Vec<f32>> = self
+            .engine
+            .list_ids()
+            .into_iter()
+            .map(|l| self.engine.predict_many(l, &missing))
+            .collect();
         let mut cache = self.preds.borrow_mut();
-        for (i, p) in missing.into_iter().zip(got) {
-            cache.insert(i, p);
+        for (k, i) in missing.into_iter().enumerate() {
+            cache.insert(i, per_list.iter().map(|l| l[k]).collect());
         }
     }
 }
@@ -95,7 +103,7 @@ pub enum Columns {
     /// Title, genres, MovieLens average and count, your rating, predictions.
     Full,
     /// Title, predicted stars from one list's model.
-    Rec(crate::engine::ListKind),
+    Rec(ListId),
 }
 
 impl MovieTable {
@@ -199,7 +207,7 @@ impl MovieTable {
                 ],
             ),
             Columns::Full => (
-                vec!["Title", "ML avg", "You", "IB/SVD"],
+                vec!["Title", "ML avg", "You", "Pred"],
                 vec![
                     Constraint::Min(16),
                     Constraint::Length(6),
@@ -225,9 +233,16 @@ impl MovieTable {
                 let cells: Vec<Cell> = match cols {
                     Columns::Full => {
                         // Predictions only for visible rows (cache filled above); others blank.
-                        let p = ctx.preds.borrow().get(&item).copied();
-                        let pred = p
-                            .map(|p| format!("{}/{}", num(Some(p.item_based)), num(Some(p.svd))))
+                        let pred = ctx
+                            .preds
+                            .borrow()
+                            .get(&item)
+                            .map(|p| {
+                                p.iter()
+                                    .map(|&v| num(Some(v)))
+                                    .collect::<Vec<_>>()
+                                    .join("/")
+                            })
                             .unwrap_or_default();
                         let avg = e.mean_rating(item);
                         let n = e.rating_count(item);
@@ -246,12 +261,12 @@ impl MovieTable {
                         v
                     }
                     Columns::Rec(list) => {
-                        let p = ctx.preds.borrow().get(&item).copied();
-                        let v = match (list, p) {
-                            (crate::engine::ListKind::ItemBased, Some(p)) => p.item_based,
-                            (_, Some(p)) => p.svd,
-                            _ => f32::NAN,
-                        };
+                        let v = ctx
+                            .preds
+                            .borrow()
+                            .get(&item)
+                            .and_then(|p| p.get(list.0).copied())
+                            .unwrap_or(f32::NAN);
                         vec![
                             Cell::from(title),
                             Cell::from(format!("{} ★", num(Some(v)))).style(t.predicted),

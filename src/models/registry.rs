@@ -1,7 +1,51 @@
-//! `--algo` names → fitted models.
+//! The one model registry: name → label, default configuration and fit. `reel eval`
+//! (`--algo`), the engine's lists, the CLI and the server all name models through it,
+//! and [`super::store`] keys saved models by these names.
 
 use crate::data::RatingMatrix;
 use crate::models::{als, baseline, blend, item_knn, popular, svd, user_knn, Model, Progress};
+
+/// The seed models with random initialisation use unless told otherwise.
+pub const DEFAULT_SEED: u64 = 42;
+
+/// The default configuration of model `name`, as text: part of a saved model's key, so
+/// a change of defaults retrains instead of loading a model fitted with the old ones.
+pub fn config_key(name: &str) -> String {
+    match name {
+        "popular" => format!("{:?}", popular::PopularConfig::default()),
+        "baseline" => format!("{:?}", baseline::BaselineConfig::default()),
+        "item-knn" => format!("{:?}", item_knn::ItemKnnConfig::default()),
+        "user-knn" => format!("{:?}", user_knn::UserKnnConfig::default()),
+        "svd" => format!("{:?}", svd::SvdConfig::default()),
+        "als" => format!("{:?}", als::AlsConfig::default()),
+        other => other.to_string(),
+    }
+}
+
+/// Reads back a model saved by [`super::store::save`] (its [`Model::snapshot`]).
+pub fn from_snapshot(name: &str, bytes: &[u8]) -> Result<Box<dyn Model>, String> {
+    use super::store::decode;
+    Ok(match name {
+        "item-knn" => Box::new(decode::<item_knn::ItemKnn>(bytes)?),
+        "svd" => Box::new(decode::<svd::SvdModel>(bytes)?),
+        "als" => Box::new(decode::<als::AlsModel>(bytes)?),
+        other => return Err(format!("model {other} has no saved form")),
+    })
+}
+
+/// How a model's list is titled in the front-ends.
+pub fn label(name: &str) -> &'static str {
+    match name {
+        "popular" => "Popular",
+        "baseline" => "Baseline",
+        "item-knn" => "Item-based",
+        "user-knn" => "User-based",
+        "svd" => "SVD",
+        "als" => "ALS",
+        "blend" => "Blend",
+        _ => "Model",
+    }
+}
 
 /// Every algorithm name `--algo` accepts, in display order.
 pub const ALGORITHMS: &[&str] = &[

@@ -1,0 +1,210 @@
+//! Opening the engine: dataset (from its binary snapshot or the MovieLens files), the
+//! model of every configured list (from its saved snapshot, or trained and then saved),
+//! and a profile. The TUI, every CLI command and the HTTP server start here.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+
+use super::{ListOrigin, ModelSet, Session, TrainedList, Trainers, DEFAULT_LISTS};
+use crate::data::LoadOptions;
+use crate::models::store::{self, StoreStatus};
+use crate::models::Progress;
+use crate::profile::ProfileStore;
+
+/// What to open.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// The MovieLens folder.
+    pub data_dir: PathBuf,
+    pub load: LoadOptions,
+    /// Registry names of the lists, in display order (`None`: [`DEFAULT_LISTS`];
+    /// empty: no model at all, for commands that need only the catalogue).
+    pub lists: Option<Vec<String>>,
+    /// Where trained models are saved and looked for (`None`: always train, save nothing).
+    pub model_cache: Option<PathBuf>,
+    /// Train even when a fresh snapshot exists (and save the result).
+    pub retrain: bool,
+}
+
+impl OpenOptions {
+    /// Default lists, models cached in the platform cache directory unless the dataset
+    /// cache is off (`--no-cache` turns both off).
+    pub fn new(data_dir: PathBuf, load: LoadOptions) -> Self {
+        let model_cache = match &load.cache {
+            crate::data::CacheMode::Off => None,
+            crate::data::CacheMode::Dir(d) => Some(d.join("models")),
+            crate::data::CacheMode::Platform => crate::paths::model_cache_dir(),
+        };
+        OpenOptions {
+            data_dir,
+            load,
+            lists: None,
+            model_cache,
+            retrain: false,
+        }
+    }
+
+    pub fn list_names(&self) -> Vec<&str> {
+        match &self.lists {
+            None => DEFAULT_LISTS.to_vec(),
+            Some(l) => l.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// Where opening is: a message for a person and the overall fraction done (0–1) when
+/// it is known.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stage {
+    pub message: String,
+    pub overall: Option<f32>,
+}
+
+/// The share of the overall progress bar the dataset load takes; the lists share the rest.
+const LOAD_SHARE: f32 = 0.1;
+
+/// Loads the dataset and every list's model (snapshot or training), reporting stages.
+pub fn open_models(
+    opts: &OpenOptions,
+    progress: &mut dyn FnMut(Stage),
+) -> anyhow::Result<(Arc<ModelSet>, Trainers)> {
+    let names = opts.list_names();
+    let trainers = if names.is_empty() {
+        Trainers(Vec::new())
+    } else {
+        Trainers::named(&names)?
+    };
+    progress(Stage {
+        message: format!("reading {}", opts.data_dir.display()),
+        overall: Some(0.0),
+    });
+    let dataset = Arc::new(load_dataset(opts)?);
+    let key = store::DatasetKey::of(&dataset.ratings);
+    let n_lists = trainers.0.len().max(1) as f32;
+    let mut lists = Vec::with_capacity(trainers.0.len());
+    for (k, t) in trainers.0.iter().enumerate() {
+        let base = LOAD_SHARE + (1.0 - LOAD_SHARE) * k as f32 / n_lists;
+        let share = (1.0 - LOAD_SHARE) / n_lists;
+        let file = opts
+            .model_cache
+            .as_deref()
+            .map(|dir| store::file_for(dir, &key, &t.spec.name));
+        let started = Instant::now();
+        let found = match file.as_deref() {
+            Some(f) if !opts.retrain => Some(store::load(f, &key, &t.spec.name)),
+            _ => None,
+        };
+        let (model, origin) = match found {
+            Some(Ok(model)) => {
+                progress(Stage {
+                    message: format!("{}: loaded the saved model", t.spec.label),
+                    overall: Some(base + share),
+                });
+                let origin = ListOrigin::Loaded {
+                    file: file.clone().unwrap_or_default(),
+                    seconds: started.elapsed().as_secs_f64(),
+                };
+                (model, origin)
+            }
+            found => {
+                let why = match found {
+                    Some(Err(StoreStatus::Absent)) | None => "training".to_string(),
+                    Some(Err(StoreStatus::Rejected(why))) => {
+                        format!("retraining (saved model not used: {why})")
+                    }
+                    Some(Ok(_)) => unreachable!("handled above"),
+                };
+                let mut last = String::new();
+                let model = (t.fit)(&dataset.ratings, &mut |p: Progress| {
+                    let frac = if p.total > 0 {
+                        (p.done as f32 / p.total as f32).clamp(0.0, 1.0)
+                    } else {
+                        0.0
+                    };
+                    let message = format!(
+                        "{}: {why} ({} {}/{}){}",
+                        t.spec.label,
+                        p.stage,
+                        p.done,
+                        p.total,
+                        eta(started, frac)
+                    );
+                    if message != last {
+                        last = message.clone();
+                        progress(Stage {
+                            message,
+                            overall: Some(base + share * frac),
+                        });
+                    }
+                });
+                let seconds = started.elapsed().as_secs_f64();
+                let saved = match &file {
+                    Some(f) => match store::save(f, &key, &t.spec.name, model.as_ref()) {
+                        Ok(()) => Ok(f.clone()),
+                        Err(e) => {
+                            progress(Stage {
+                                message: format!("{}: could not save the model: {e}", t.spec.label),
+                                overall: Some(base + share),
+                            });
+                            Err(e.to_string())
+                        }
+                    },
+                    None => Err("model saving is off".to_string()),
+                };
+                (model, ListOrigin::Trained { seconds, saved })
+            }
+        };
+        lists.push(TrainedList {
+            spec: t.spec.clone(),
+            model: Arc::from(model),
+            origin,
+        });
+    }
+    Ok((Arc::new(ModelSet::new(dataset, lists)), trainers))
+}
+
+/// Loads the dataset alone (from its snapshot or the source files).
+pub fn load_dataset(opts: &OpenOptions) -> anyhow::Result<crate::data::Dataset> {
+    crate::data::load(&opts.data_dir, &opts.load).with_context(|| {
+        format!(
+            "cannot load MovieLens data from {}",
+            opts.data_dir.display()
+        )
+    })
+}
+
+fn eta(started: Instant, frac: f32) -> String {
+    let spent = started.elapsed().as_secs_f32();
+    if frac <= 0.02 || spent < 1.0 {
+        return String::new();
+    }
+    let left = spent * (1.0 - frac) / frac;
+    format!(", about {left:.0} s left")
+}
+
+/// The model set plus a session on profile `store` (loaded from disk; its warnings are
+/// returned for the front-end to show).
+pub fn open(
+    opts: &OpenOptions,
+    store: ProfileStore,
+    progress: &mut dyn FnMut(Stage),
+) -> anyhow::Result<(Session, Vec<String>)> {
+    let (models, trainers) = open_models(opts, progress)?;
+    progress(Stage {
+        message: "reading your profile".into(),
+        overall: Some(1.0),
+    });
+    let loaded = store.load()?;
+    Ok((
+        Session::new(models, Some(trainers), loaded.profile, Some(store)),
+        loaded.warnings,
+    ))
+}
+
+/// Whether `dir` holds a MovieLens dataset reel can read (any layout).
+pub fn has_dataset(dir: &Path) -> bool {
+    crate::data::load::detect_layout(dir).is_ok()
+}

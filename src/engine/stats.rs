@@ -1,0 +1,109 @@
+//! Per-movie statistics of the dataset, computed once per model set: rating counts and
+//! means, column norms (for the fallback similarity) and the tag index.
+
+use std::collections::HashMap;
+
+use crate::data::{Dataset, RatingMatrix};
+
+pub struct ItemStats {
+    /// Number of ratings per movie (the search's and the popular list's order).
+    pub counts: Vec<u32>,
+    /// Mean rating per movie (0 when unrated).
+    pub means: Vec<f32>,
+    /// L2 norm of each rating column (for [`ItemStats::similar_cosine`]).
+    norms: Vec<f32>,
+    tags_by_item: HashMap<u32, Vec<(String, usize)>>,
+}
+
+impl ItemStats {
+    pub fn new(dataset: &Dataset) -> Self {
+        let m = &dataset.ratings;
+        let n = dataset.catalogue.len();
+        let mut counts = vec![0u32; n];
+        let mut means = vec![0f32; n];
+        let mut norms = vec![0f32; n];
+        for i in 0..m.n_items().min(n) {
+            let col = m.item(i);
+            counts[i] = col.len() as u32;
+            if !col.is_empty() {
+                let sum: f64 = col.values.iter().map(|&v| v as f64).sum();
+                means[i] = (sum / col.len() as f64) as f32;
+                norms[i] = col
+                    .values
+                    .iter()
+                    .map(|&v| (v as f64) * (v as f64))
+                    .sum::<f64>()
+                    .sqrt() as f32;
+            }
+        }
+        let mut tag_counts: HashMap<u32, HashMap<String, (String, usize)>> = HashMap::new();
+        for t in &dataset.tags {
+            let text = t.text.trim();
+            if text.is_empty() {
+                continue;
+            }
+            let slot = tag_counts
+                .entry(t.item)
+                .or_default()
+                .entry(text.to_lowercase())
+                .or_insert_with(|| (text.to_string(), 0));
+            slot.1 += 1;
+        }
+        let tags_by_item = tag_counts
+            .into_iter()
+            .map(|(item, tags)| {
+                let mut v: Vec<(String, usize)> = tags.into_values().collect();
+                v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                (item, v)
+            })
+            .collect();
+        ItemStats {
+            counts,
+            means,
+            norms,
+            tags_by_item,
+        }
+    }
+
+    /// The most used tags of a movie, with counts.
+    pub fn top_tags(&self, item: u32, n: usize) -> Vec<(String, usize)> {
+        self.tags_by_item
+            .get(&item)
+            .map(|v| v.iter().take(n).cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Cosine similarity of rating columns, shrunk by the number of co-raters
+    /// (`sim · c / (c + 10)`), at least 3 co-raters: "similar movies" when no list
+    /// model has item neighbours.
+    pub fn similar_cosine(&self, m: &RatingMatrix, item: u32, n: usize) -> Vec<(u32, f32)> {
+        if item as usize >= m.n_items() || n == 0 {
+            return Vec::new();
+        }
+        let col = m.item(item as usize);
+        let mut dot: HashMap<u32, (f32, u32)> = HashMap::new();
+        for (k, &u) in col.users.iter().enumerate() {
+            let r = col.values[k];
+            let row = m.user(u as usize);
+            for (j, &other) in row.items.iter().enumerate() {
+                if other != item {
+                    let e = dot.entry(other).or_insert((0.0, 0));
+                    e.0 += r * row.values[j];
+                    e.1 += 1;
+                }
+            }
+        }
+        let ni = self.norms[item as usize];
+        let mut sims: Vec<(u32, f32)> = dot
+            .into_iter()
+            .filter(|&(_, (_, c))| c >= 3)
+            .filter_map(|(j, (d, c))| {
+                let denom = ni * self.norms.get(j as usize).copied().unwrap_or(0.0);
+                (denom > 0.0).then(|| (j, d / denom * c as f32 / (c as f32 + 10.0)))
+            })
+            .collect();
+        sims.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        sims.truncate(n);
+        sims
+    }
+}
