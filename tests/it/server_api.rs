@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::server_support::{
-    assert_error, call, call_raw, get, new_user, shared, unique,
+    assert_error, call, call_raw, get, new_user, raw_request, shared, unique,
 };
 
 /// Ten well-known movies with ratings (MovieLens ids).
@@ -230,11 +230,35 @@ fn bad_inputs_get_json_4xx_errors() {
     assert_error(raw("not json", true), 400, "bad_json");
     assert_error(raw("", true), 400, "bad_json");
     assert_error(raw("{\"ratings\": []}", false), 415, "bad_content_type");
+    // Oversized bodies: announced by Content-Length (refused before reading), and
+    // streamed in chunks with no length (refused when the limit is crossed).
     let huge = format!(
         "{{\"ratings\": [{}]}}",
         vec!["{\"movie_id\": 1, \"stars\": 4}"; 20_000].join(",")
     );
-    assert_error(raw(&huge, true), 413, "too_large");
+    let addr = base.trim_start_matches("http://");
+    let mut sized = format!(
+        "POST /v1/recommendations HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        huge.len()
+    )
+    .into_bytes();
+    sized.extend_from_slice(huge.as_bytes());
+    let mut chunked = format!(
+        "POST /v1/recommendations HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    )
+    .into_bytes();
+    for piece in huge.as_bytes().chunks(8192) {
+        chunked.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+        chunked.extend_from_slice(piece);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    for request in [sized, chunked] {
+        let (status, ctype, body) = raw_request(base, &request);
+        assert!(ctype.starts_with("application/json"), "{status} {ctype} {body}");
+        let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        assert_error((status, body), 413, "too_large");
+    }
 
     // Paths and queries.
     assert_error(get(base, "/v1/movies/abc", None), 400, "bad_id");
