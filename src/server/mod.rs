@@ -30,7 +30,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 use crate::data::LoadOptions;
 use crate::engine::OpenOptions;
@@ -158,7 +158,12 @@ pub fn router(state: Arc<AppState>, config: &ServeConfig) -> Router {
         .layer(CatchPanicLayer::new())
         .layer(middleware::map_response(error::json_errors))
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        // Failed requests are logged where they fail (internal errors at ERROR); a 503
+        // from /health while loading is not worth an error line per poll.
+        .layer(
+            TraceLayer::new_for_http()
+                .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)),
+        )
 }
 
 async fn limit_uri(request: Request, next: Next) -> Response {
