@@ -44,7 +44,10 @@ fn main() {
         match agent.get(&format!("{base}/health")).call() {
             Ok(r) if r.status() == 200 => break,
             _ => {
-                assert!(started.elapsed() < Duration::from_secs(600), "server not ready");
+                assert!(
+                    started.elapsed() < Duration::from_secs(600),
+                    "server not ready"
+                );
                 std::thread::sleep(Duration::from_millis(100));
             }
         }
@@ -57,14 +60,17 @@ fn main() {
 
     // Ten ratings per request, varied per request so nothing could be cached.
     let pool = [
-        2571u32, 1, 260, 1196, 318, 296, 356, 593, 480, 589, 110, 527, 2959, 50, 858, 47, 780,
-        150, 364, 32,
+        2571u32, 1, 260, 1196, 318, 296, 356, 593, 480, 589, 110, 527, 2959, 50, 858, 47, 780, 150,
+        364, 32,
     ];
     let recs = run_phase(CLIENTS, limit, |client, k, agent| {
         agent
             .post(&format!("{base}/v1/recommendations"))
-            .send_json(json!({"ratings": ratings_unique(client, k, &pool), "n": 10, "list": "both"}))
+            .send_json(
+                json!({"ratings": ratings_unique(client, k, &pool), "n": 10, "list": "both"}),
+            )
             .map(|r| r.status())
+            .map_err(Box::new)
     });
     report("POST /v1/recommendations (10 ratings, both lists)", &recs);
 
@@ -89,8 +95,12 @@ fn main() {
             .set("Authorization", &format!("Bearer {token}"))
             .send_json(json!({"stars": 0.5 + (k % 10) as f64 * 0.5}))
             .map(|r| r.status())
+            .map_err(Box::new)
     });
-    report("PUT /v1/users/{name}/ratings/{id} (SQLite, synchronous=FULL)", &writes);
+    report(
+        "PUT /v1/users/{name}/ratings/{id} (SQLite, synchronous=FULL)",
+        &writes,
+    );
 
     server.stop().expect("graceful stop");
     let _ = std::fs::remove_dir_all(&dir);
@@ -116,7 +126,7 @@ struct Phase {
 
 fn run_phase<F>(clients: usize, limit: Duration, request: F) -> Phase
 where
-    F: Fn(usize, usize, &ureq::Agent) -> Result<u16, ureq::Error> + Sync,
+    F: Fn(usize, usize, &ureq::Agent) -> Result<u16, Box<ureq::Error>> + Sync,
 {
     let start = Instant::now();
     let results: Vec<(Vec<Duration>, usize)> = std::thread::scope(|s| {

@@ -78,7 +78,10 @@ async fn add_user(db_url: &str, name: &str) -> Result<()> {
         .await;
     store.close().await;
     if !created? {
-        bail!("the name {name:?} is taken in {}", server::store::redact(db_url));
+        bail!(
+            "the name {name:?} is taken in {}",
+            server::store::redact(db_url)
+        );
     }
     super::emit(&format!("{token}\n"))?;
     eprintln!("reel: created {name:?}; the token above is shown only once");

@@ -25,10 +25,12 @@ pub fn hash_token(token: &str) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// Checks an account name: 1-32 ASCII letters, digits, '-' or '_', starting with a
@@ -37,7 +39,10 @@ pub fn validate_name(name: &str) -> Result<(), ApiError> {
     let ok_chars = name
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    let starts_well = name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    let starts_well = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
     if name.is_empty() || name.len() > MAX_NAME || !ok_chars || !starts_well {
         return Err(ApiError::invalid(
             "bad_name",
@@ -53,7 +58,11 @@ pub fn validate_name(name: &str) -> Result<(), ApiError> {
 /// valid token, 403 with another account's.
 pub async fn authorize(store: &Store, headers: &HeaderMap, name: &str) -> Result<(), ApiError> {
     let unauthorized = |message: &str| {
-        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message.to_string())
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            message.to_string(),
+        )
     };
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Err(unauthorized(

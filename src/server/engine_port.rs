@@ -54,7 +54,10 @@ impl Models {
 
     /// The API names of the configured lists ("item-knn", "svd", …), in order.
     pub fn list_names(&self) -> Vec<String> {
-        self.set.lists().map(|(_, spec)| spec.name.clone()).collect()
+        self.set
+            .lists()
+            .map(|(_, spec)| spec.name.clone())
+            .collect()
     }
 
     pub fn catalogue(&self) -> &Catalogue {
@@ -105,10 +108,9 @@ impl Models {
         n: usize,
         filter: &RecFilter,
     ) -> Result<RecList, PortError> {
-        let id = self
-            .set
-            .list_named(list)
-            .ok_or_else(|| PortError::UnknownList(list.to_string(), self.list_names().join(", ")))?;
+        let id = self.set.list_named(list).ok_or_else(|| {
+            PortError::UnknownList(list.to_string(), self.list_names().join(", "))
+        })?;
         let rec = self.set.recommend_for(ratings, exclude, id, n, filter)?;
         Ok(RecList {
             entries: rec.entries,

@@ -371,7 +371,10 @@ mod tests {
     #[test]
     fn finds_sqlite_files_and_hides_passwords() {
         assert_eq!(sqlite_file("sqlite:/tmp/a.db"), Some("/tmp/a.db".into()));
-        assert_eq!(sqlite_file("sqlite:///tmp/a.db?mode=rwc"), Some("/tmp/a.db".into()));
+        assert_eq!(
+            sqlite_file("sqlite:///tmp/a.db?mode=rwc"),
+            Some("/tmp/a.db".into())
+        );
         assert_eq!(sqlite_file("sqlite::memory:"), None);
         assert_eq!(
             redact("postgres://reel:secret@127.0.0.1:5432/reel"),

@@ -49,7 +49,9 @@ fn search_finds_the_matrix() {
     let results = body["results"].as_array().expect("results");
     assert!(!results.is_empty() && results.len() <= 5);
     assert!(
-        results.iter().any(|m| m["movie_id"] == 2571 && m["year"] == 1999),
+        results
+            .iter()
+            .any(|m| m["movie_id"] == 2571 && m["year"] == 1999),
         "{body}"
     );
     // An empty query lists popular movies: Forrest Gump is the most rated.
@@ -70,10 +72,18 @@ fn movie_details_have_tags_links_and_averages() {
     assert_eq!(body["rating_count"], 278);
     let mean = body["mean_rating"].as_f64().expect("mean");
     assert!((mean - 4.192).abs() < 0.01, "mean {mean}");
-    assert!(body["genres"].as_array().is_some_and(|g| g.contains(&json!("Sci-Fi"))));
+    assert!(body["genres"]
+        .as_array()
+        .is_some_and(|g| g.contains(&json!("Sci-Fi"))));
     assert!(!body["tags"].as_array().expect("tags").is_empty(), "{body}");
-    assert_eq!(body["links"]["imdb"], "https://www.imdb.com/title/tt0133093/");
-    assert_eq!(body["links"]["tmdb"], "https://www.themoviedb.org/movie/603");
+    assert_eq!(
+        body["links"]["imdb"],
+        "https://www.imdb.com/title/tt0133093/"
+    );
+    assert_eq!(
+        body["links"]["tmdb"],
+        "https://www.themoviedb.org/movie/603"
+    );
 }
 
 #[test]
@@ -85,7 +95,9 @@ fn similar_movies_exclude_the_movie() {
     let similar = body["similar"].as_array().expect("similar");
     assert_eq!(similar.len(), 5);
     assert!(similar.iter().all(|m| m["movie_id"] != 2571));
-    assert!(similar.iter().all(|m| m["similarity"].as_f64().is_some_and(|s| s > 0.0)));
+    assert!(similar
+        .iter()
+        .all(|m| m["similarity"].as_f64().is_some_and(|s| s > 0.0)));
 }
 
 #[test]
@@ -108,7 +120,10 @@ fn anonymous_recommendations_fold_in_both_lists() {
         assert_eq!(list["popularity_based"], false);
         let got = ids(list);
         assert_eq!(got.len(), 10, "{list}");
-        assert!(got.iter().all(|id| !rated.contains(id)), "rated movie recommended: {list}");
+        assert!(
+            got.iter().all(|id| !rated.contains(id)),
+            "rated movie recommended: {list}"
+        );
         for e in list["entries"].as_array().expect("entries") {
             let stars = e["stars"].as_f64().expect("stars");
             assert!((0.5..=5.0).contains(&stars), "{e}");
@@ -155,7 +170,12 @@ fn recommendation_options_filter_and_select() {
     for list in comedies["lists"].as_array().expect("lists") {
         for id in ids(list) {
             let (_, m) = get(base, &format!("/v1/movies/{id}"), None);
-            assert!(m["genres"].as_array().is_some_and(|g| g.contains(&json!("Comedy"))), "{m}");
+            assert!(
+                m["genres"]
+                    .as_array()
+                    .is_some_and(|g| g.contains(&json!("Comedy"))),
+                "{m}"
+            );
             assert!(m["rating_count"].as_u64().is_some_and(|c| c >= 50), "{m}");
         }
     }
@@ -193,25 +213,57 @@ fn bad_inputs_get_json_4xx_errors() {
     assert_error(post(r(1, json!(-1))), 422, "bad_stars");
     assert_error(post(r(1, json!(3.7))), 422, "bad_stars");
     assert_error(post(r(1, json!("five"))), 422, "invalid_body");
-    assert_error(post(json!({"ratings": [{"movie_id": 1}]})), 422, "invalid_body");
+    assert_error(
+        post(json!({"ratings": [{"movie_id": 1}]})),
+        422,
+        "invalid_body",
+    );
     // Unknown movies, bad ids, duplicates, unknown fields.
     assert_error(post(r(999_999_999, json!(4))), 422, "unknown_movie");
     assert_error(post(r(5_000_000_000, json!(4))), 422, "invalid_body");
-    assert_error(post(json!({"ratings": [{"movie_id": -3, "stars": 4}]})), 422, "invalid_body");
+    assert_error(
+        post(json!({"ratings": [{"movie_id": -3, "stars": 4}]})),
+        422,
+        "invalid_body",
+    );
     assert_error(
         post(json!({"ratings": [{"movie_id": 1, "stars": 4}, {"movie_id": 1, "stars": 3}]})),
         422,
         "duplicate_movie",
     );
-    assert_error(post(json!({"ratings": [], "colour": "red"})), 422, "invalid_body");
-    assert_error(post(json!({"ratings": [], "exclude": [424242424]})), 422, "unknown_movie");
+    assert_error(
+        post(json!({"ratings": [], "colour": "red"})),
+        422,
+        "invalid_body",
+    );
+    assert_error(
+        post(json!({"ratings": [], "exclude": [424242424]})),
+        422,
+        "unknown_movie",
+    );
     // Options.
     assert_error(post(json!({"ratings": [], "n": 0})), 400, "bad_n");
     assert_error(post(json!({"ratings": [], "n": 1000})), 400, "bad_n");
-    assert_error(post(json!({"ratings": [], "list": "best"})), 422, "unknown_list");
-    assert_error(post(json!({"ratings": [], "genre": "Opera"})), 422, "unknown_genre");
-    assert_error(post(json!({"ratings": [], "years": "soon"})), 422, "bad_years");
-    assert_error(post(json!({"ratings": [], "years": "2000-1990"})), 422, "bad_years");
+    assert_error(
+        post(json!({"ratings": [], "list": "best"})),
+        422,
+        "unknown_list",
+    );
+    assert_error(
+        post(json!({"ratings": [], "genre": "Opera"})),
+        422,
+        "unknown_genre",
+    );
+    assert_error(
+        post(json!({"ratings": [], "years": "soon"})),
+        422,
+        "bad_years",
+    );
+    assert_error(
+        post(json!({"ratings": [], "years": "2000-1990"})),
+        422,
+        "bad_years",
+    );
 
     // Malformed JSON, wrong content type, empty body, oversized body.
     let raw = |body: &str, json_type: bool| {
@@ -224,7 +276,10 @@ fn bad_inputs_get_json_4xx_errors() {
             json_type,
         );
         assert!(ctype.starts_with("application/json"), "{s} {ctype} {text}");
-        (s, serde_json::from_str::<Value>(&text).unwrap_or(Value::Null))
+        (
+            s,
+            serde_json::from_str::<Value>(&text).unwrap_or(Value::Null),
+        )
     };
     assert_error(raw("{\"ratings\": [", true), 400, "bad_json");
     assert_error(raw("not json", true), 400, "bad_json");
@@ -255,7 +310,10 @@ fn bad_inputs_get_json_4xx_errors() {
     chunked.extend_from_slice(b"0\r\n\r\n");
     for request in [sized, chunked] {
         let (status, ctype, body) = raw_request(base, &request);
-        assert!(ctype.starts_with("application/json"), "{status} {ctype} {body}");
+        assert!(
+            ctype.starts_with("application/json"),
+            "{status} {ctype} {body}"
+        );
         let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
         assert_error((status, body), 413, "too_large");
     }
@@ -265,11 +323,27 @@ fn bad_inputs_get_json_4xx_errors() {
     assert_error(get(base, "/v1/movies/-1", None), 400, "bad_id");
     assert_error(get(base, "/v1/movies/99999999999", None), 400, "bad_id");
     assert_error(get(base, "/v1/movies/999999", None), 404, "unknown_movie");
-    assert_error(get(base, "/v1/movies/999999/similar", None), 404, "unknown_movie");
-    assert_error(get(base, "/v1/movies/1/similar?n=-2", None), 400, "bad_query");
-    assert_error(get(base, "/v1/movies/search?q=a&n=abc", None), 400, "bad_query");
+    assert_error(
+        get(base, "/v1/movies/999999/similar", None),
+        404,
+        "unknown_movie",
+    );
+    assert_error(
+        get(base, "/v1/movies/1/similar?n=-2", None),
+        400,
+        "bad_query",
+    );
+    assert_error(
+        get(base, "/v1/movies/search?q=a&n=abc", None),
+        400,
+        "bad_query",
+    );
     assert_error(get(base, "/v1/movies/search?q=a&n=0", None), 400, "bad_n");
-    assert_error(get(base, "/v1/movies/search?q=a&colour=red", None), 400, "bad_query");
+    assert_error(
+        get(base, "/v1/movies/search?q=a&colour=red", None),
+        400,
+        "bad_query",
+    );
     let long_q = "x".repeat(300);
     assert_error(
         get(base, &format!("/v1/movies/search?q={long_q}"), None),
@@ -284,8 +358,16 @@ fn bad_inputs_get_json_4xx_errors() {
     );
     // Unknown routes and methods.
     assert_error(get(base, "/v1/nothing", None), 404, "not_found");
-    assert_error(call("DELETE", base, "/v1/recommendations", None, None), 405, "method_not_allowed");
-    assert_error(call("GET", base, "/v1/recommendations", None, None), 405, "method_not_allowed");
+    assert_error(
+        call("DELETE", base, "/v1/recommendations", None, None),
+        405,
+        "method_not_allowed",
+    );
+    assert_error(
+        call("GET", base, "/v1/recommendations", None, None),
+        405,
+        "method_not_allowed",
+    );
 }
 
 #[test]
@@ -299,7 +381,15 @@ fn accounts_ratings_lists_and_auth() {
     assert_ne!(ana_token, bob_token);
 
     // Sign-up errors.
-    let signup = |name: Value| call("POST", base, "/v1/users", None, Some(&json!({"name": name})));
+    let signup = |name: Value| {
+        call(
+            "POST",
+            base,
+            "/v1/users",
+            None,
+            Some(&json!({"name": name})),
+        )
+    };
     assert_error(signup(json!(ana)), 409, "name_taken");
     assert_error(signup(json!("no spaces")), 422, "bad_name");
     assert_error(signup(json!("")), 422, "bad_name");
@@ -307,20 +397,46 @@ fn accounts_ratings_lists_and_auth() {
     assert_error(signup(json!(7)), 422, "invalid_body");
 
     let rating = |user: &str, id: &str| format!("/v1/users/{user}/ratings/{id}");
-    let put = |token: Option<&str>, path: &str, body: Value| {
-        call("PUT", base, path, token, Some(&body))
-    };
+    let put =
+        |token: Option<&str>, path: &str, body: Value| call("PUT", base, path, token, Some(&body));
     let four = json!({"stars": 4});
 
     // 401 without or with a wrong token, 403 with another user's.
-    assert_error(put(None, &rating(&ana, "1"), four.clone()), 401, "unauthorized");
-    assert_error(put(Some("reel_nope"), &rating(&ana, "1"), four.clone()), 401, "unauthorized");
-    let (s, _, _) = call_raw("GET", base, &format!("/v1/users/{ana}/ratings"), None, None, false);
+    assert_error(
+        put(None, &rating(&ana, "1"), four.clone()),
+        401,
+        "unauthorized",
+    );
+    assert_error(
+        put(Some("reel_nope"), &rating(&ana, "1"), four.clone()),
+        401,
+        "unauthorized",
+    );
+    let (s, _, _) = call_raw(
+        "GET",
+        base,
+        &format!("/v1/users/{ana}/ratings"),
+        None,
+        None,
+        false,
+    );
     assert_eq!(s, 401);
-    assert_error(put(Some(&bob_token), &rating(&ana, "1"), four.clone()), 403, "forbidden");
+    assert_error(
+        put(Some(&bob_token), &rating(&ana, "1"), four.clone()),
+        403,
+        "forbidden",
+    );
     for path in ["ratings", "watchlist", "not-interested", "recommendations"] {
-        assert_error(get(base, &format!("/v1/users/{ana}/{path}"), Some(&bob_token)), 403, "forbidden");
-        assert_error(get(base, &format!("/v1/users/{ana}/{path}"), None), 401, "unauthorized");
+        assert_error(
+            get(base, &format!("/v1/users/{ana}/{path}"), Some(&bob_token)),
+            403,
+            "forbidden",
+        );
+        assert_error(
+            get(base, &format!("/v1/users/{ana}/{path}"), None),
+            401,
+            "unauthorized",
+        );
     }
     assert_error(
         call("DELETE", base, &rating(&ana, "1"), Some(&bob_token), None),
@@ -328,19 +444,41 @@ fn accounts_ratings_lists_and_auth() {
         "forbidden",
     );
     assert_error(
-        call("GET", base, &format!("/v1/users/nobody-{ana}/ratings"), Some(&ana_token), None),
+        call(
+            "GET",
+            base,
+            &format!("/v1/users/nobody-{ana}/ratings"),
+            Some(&ana_token),
+            None,
+        ),
         403,
         "forbidden",
     );
 
     // Writes: validated, rounded to the half star, replaced, deleted.
     let t = Some(ana_token.as_str());
-    assert_error(put(t, &rating(&ana, "999999"), four.clone()), 404, "unknown_movie");
+    assert_error(
+        put(t, &rating(&ana, "999999"), four.clone()),
+        404,
+        "unknown_movie",
+    );
     assert_error(put(t, &rating(&ana, "abc"), four.clone()), 400, "bad_id");
-    assert_error(put(t, &rating(&ana, "1"), json!({"stars": 9})), 422, "bad_stars");
-    assert_error(put(t, &rating(&ana, "1"), json!({"stars": "4"})), 422, "invalid_body");
+    assert_error(
+        put(t, &rating(&ana, "1"), json!({"stars": 9})),
+        422,
+        "bad_stars",
+    );
+    assert_error(
+        put(t, &rating(&ana, "1"), json!({"stars": "4"})),
+        422,
+        "invalid_body",
+    );
     assert_error(put(t, &rating(&ana, "1"), json!({})), 422, "invalid_body");
-    assert_error(put(t, &rating(&ana, "1"), json!({"stars": 4.3})), 422, "bad_stars");
+    assert_error(
+        put(t, &rating(&ana, "1"), json!({"stars": 4.3})),
+        422,
+        "bad_stars",
+    );
     let (s, body) = put(t, &rating(&ana, "1"), json!({"stars": 4.5}));
     assert_eq!(s, 200, "{body}");
     assert_eq!(body["stars"], 4.5);
@@ -355,7 +493,12 @@ fn accounts_ratings_lists_and_auth() {
         .as_array()
         .expect("ratings")
         .iter()
-        .map(|r| (r["movie_id"].as_u64().expect("id"), r["stars"].as_f64().expect("stars")))
+        .map(|r| {
+            (
+                r["movie_id"].as_u64().expect("id"),
+                r["stars"].as_f64().expect("stars"),
+            )
+        })
         .collect();
     assert_eq!(got, vec![(1, 3.0), (2571, 5.0)]);
     let (s, _, _) = call_raw("DELETE", base, &rating(&ana, "1"), t, None, false);
@@ -371,8 +514,16 @@ fn accounts_ratings_lists_and_auth() {
     // Watchlist and not-interested.
     for list in ["watchlist", "not-interested"] {
         let path = |id: &str| format!("/v1/users/{ana}/{list}/{id}");
-        assert_error(call("PUT", base, &path("424242"), t, None), 404, "unknown_movie");
-        assert_error(call("PUT", base, &path("1"), None, None), 401, "unauthorized");
+        assert_error(
+            call("PUT", base, &path("424242"), t, None),
+            404,
+            "unknown_movie",
+        );
+        assert_error(
+            call("PUT", base, &path("1"), None, None),
+            401,
+            "unauthorized",
+        );
         for id in ["260", "1196", "260"] {
             let (s, body) = call("PUT", base, &path(id), t, None);
             assert_eq!(s, 200, "{body}");
@@ -417,13 +568,23 @@ fn signed_in_recommendations_use_stored_ratings_and_marks() {
     assert_eq!(mine, anon);
     // Not-interested movies disappear from the lists.
     let top = ids(&mine["lists"][0])[0];
-    let (s, _) = call("PUT", base, &format!("/v1/users/{name}/not-interested/{top}"), t, None);
+    let (s, _) = call(
+        "PUT",
+        base,
+        &format!("/v1/users/{name}/not-interested/{top}"),
+        t,
+        None,
+    );
     assert_eq!(s, 200);
     let (_, after) = get(base, &path, t);
     assert!(!ids(&after["lists"][0]).contains(&top));
     assert!(!ids(&after["lists"][1]).contains(&top));
     assert_error(
-        get(base, &format!("/v1/users/{name}/recommendations?list=nope"), t),
+        get(
+            base,
+            &format!("/v1/users/{name}/recommendations?list=nope"),
+            t,
+        ),
         422,
         "unknown_list",
     );
@@ -452,9 +613,18 @@ fn concurrent_clients_get_consistent_answers() {
                     let (s, body) = call("POST", &base, "/v1/recommendations", None, Some(&req));
                     assert_eq!(s, 200);
                     assert_eq!(body, expected, "client {k} request {i}");
-                    let path = format!("/v1/users/{name}/ratings/{}", [1, 2, 3, 5, 6][i as usize % 5]);
+                    let path = format!(
+                        "/v1/users/{name}/ratings/{}",
+                        [1, 2, 3, 5, 6][i as usize % 5]
+                    );
                     let stars = 0.5 + (i % 10) as f64 * 0.5;
-                    let (s, _) = call("PUT", &base, &path, Some(&token), Some(&json!({"stars": stars})));
+                    let (s, _) = call(
+                        "PUT",
+                        &base,
+                        &path,
+                        Some(&token),
+                        Some(&json!({"stars": stars})),
+                    );
                     assert_eq!(s, 200);
                 }
                 let (_, body) = get(&base, &format!("/v1/users/{name}/ratings"), Some(&token));
@@ -472,7 +642,11 @@ fn openapi_document_and_web_page() {
     let base = shared();
     let (s, doc) = get(base, "/openapi.json", None);
     assert_eq!(s, 200);
-    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")), "{}", doc["openapi"]);
+    assert!(
+        doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")),
+        "{}",
+        doc["openapi"]
+    );
     let paths = doc["paths"].as_object().expect("paths");
     for p in [
         "/health",
@@ -496,7 +670,10 @@ fn openapi_document_and_web_page() {
     assert_eq!(s, 200);
     assert!(ctype.starts_with("text/html"));
     assert!(html.contains("id=\"search\"") && html.contains("/app.js"));
-    assert!(!html.contains("http://") && !html.contains("https://"), "no CDN");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no CDN"
+    );
     let (s, js, ctype) = call_raw("GET", base, "/app.js", None, None, false);
     assert_eq!(s, 200);
     assert!(ctype.starts_with("text/javascript"));

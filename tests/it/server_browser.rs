@@ -43,7 +43,10 @@ fn start_chromedriver(port: u16) -> Driver {
     let driver = Driver(child);
     let start = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(30), "chromedriver did not start");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "chromedriver did not start"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     driver
@@ -135,13 +138,18 @@ fn page_search_rate_and_lists_update() {
             let select = c
                 .wait()
                 .at_most(Duration::from_secs(20))
-                .for_element(Locator::Css(&format!("#results li[data-movie=\"{movie_id}\"] select.rate")))
+                .for_element(Locator::Css(&format!(
+                    "#results li[data-movie=\"{movie_id}\"] select.rate"
+                )))
                 .await
                 .unwrap_or_else(|e| panic!("no search result for {query:?}: {e}"));
             select.select_by_value(stars).await.expect("choose stars");
             knn = wait_change(&c, "#list-item-knn", &knn).await;
             svd = wait_change(&c, "#list-svd", &svd).await;
-            assert!(!knn.contains(&title) && !svd.contains(&title), "{title} still recommended");
+            assert!(
+                !knn.contains(&title) && !svd.contains(&title),
+                "{title} still recommended"
+            );
         }
         let rated = c
             .find_all(Locator::Css("#rated li"))

@@ -31,12 +31,12 @@ fn add_user(db: &str, name: &str) -> String {
 /// Movies with many ratings, for write traffic.
 fn movie_ids() -> Vec<u32> {
     vec![
-        1, 2, 3, 5, 6, 7, 10, 11, 16, 17, 19, 21, 22, 25, 32, 34, 36, 39, 44, 47, 48, 50, 58,
-        62, 95, 104, 110, 111, 150, 153, 158, 160, 161, 163, 165, 172, 173, 185, 208, 231, 253,
-        260, 288, 292, 293, 296, 316, 317, 318, 329, 337, 344, 349, 353, 355, 356, 357, 364,
-        367, 368, 377, 380, 410, 420, 432, 434, 435, 440, 454, 457, 466, 474, 480, 485, 500,
-        508, 520, 527, 539, 541, 551, 552, 555, 586, 587, 588, 589, 590, 592, 593, 594, 595,
-        596, 597, 608, 648, 661, 733, 736, 741,
+        1, 2, 3, 5, 6, 7, 10, 11, 16, 17, 19, 21, 22, 25, 32, 34, 36, 39, 44, 47, 48, 50, 58, 62,
+        95, 104, 110, 111, 150, 153, 158, 160, 161, 163, 165, 172, 173, 185, 208, 231, 253, 260,
+        288, 292, 293, 296, 316, 317, 318, 329, 337, 344, 349, 353, 355, 356, 357, 364, 367, 368,
+        377, 380, 410, 420, 432, 434, 435, 440, 454, 457, 466, 474, 480, 485, 500, 508, 520, 527,
+        539, 541, 551, 552, 555, 586, 587, 588, 589, 590, 592, 593, 594, 595, 596, 597, 608, 648,
+        661, 733, 736, 741,
     ]
 }
 
@@ -67,7 +67,13 @@ fn kill_dash_nine_loses_no_acknowledged_write() {
 
     // --no-signup: no accounts over HTTP; the ones made with --add-user work.
     assert_error(
-        call("POST", &base, "/v1/users", None, Some(&json!({"name": "eve"}))),
+        call(
+            "POST",
+            &base,
+            "/v1/users",
+            None,
+            Some(&json!({"name": "eve"})),
+        ),
         403,
         "signup_disabled",
     );
@@ -123,13 +129,21 @@ fn kill_dash_nine_loses_no_acknowledged_write() {
         w.join().expect("writer");
     }
     let acked = acked.lock().expect("lock").clone();
-    assert!(acked.len() >= 100, "too few writes before the kill: {}", acked.len());
+    assert!(
+        acked.len() >= 100,
+        "too few writes before the kill: {}",
+        acked.len()
+    );
 
     // Restart on the same database: every acknowledged rating is there (reading needs
     // no models, so no wait for training).
     let server = ServerProcess::start(&db, &["--no-signup"]);
     for (name, token) in &users {
-        let (status, body) = get(&server.base, &format!("/v1/users/{name}/ratings"), Some(token));
+        let (status, body) = get(
+            &server.base,
+            &format!("/v1/users/{name}/ratings"),
+            Some(token),
+        );
         assert_eq!(status, 200, "{body}");
         let stored = body["ratings"].as_array().expect("ratings");
         for (n, id, stars) in acked.iter().filter(|(n, _, _)| n == name) {
@@ -151,7 +165,13 @@ fn sigterm_finishes_requests_and_closes_the_database() {
     let base = server.base.clone();
     wait_ready(&base);
     let token = {
-        let (s, body) = call("POST", &base, "/v1/users", None, Some(&json!({"name": "term"})));
+        let (s, body) = call(
+            "POST",
+            &base,
+            "/v1/users",
+            None,
+            Some(&json!({"name": "term"})),
+        );
         assert_eq!(s, 201, "{body}");
         body["token"].as_str().expect("token").to_string()
     };
@@ -203,7 +223,10 @@ fn sigterm_finishes_requests_and_closes_the_database() {
     for c in clients {
         c.join().expect("client");
     }
-    assert!(status.success(), "reel serve exited with {status} after SIGTERM");
+    assert!(
+        status.success(),
+        "reel serve exited with {status} after SIGTERM"
+    );
     assert!(ok.load(Ordering::Relaxed) > 0, "no request completed");
     assert!(
         std::net::TcpStream::connect(base.trim_start_matches("http://")).is_err(),

@@ -13,12 +13,42 @@ async fn contract(url: &str, prefix: &str) {
     let ana = format!("{prefix}ana");
     let bob = format!("{prefix}bob");
 
-    assert!(store.create_user(&ana, &hash_token("t-ana")).await.expect("create"));
-    assert!(store.create_user(&bob, &hash_token("t-bob")).await.expect("create"));
-    assert!(!store.create_user(&ana, &hash_token("other")).await.expect("dup"), "name reused");
-    assert_eq!(store.user_for_token(&hash_token("t-ana")).await.expect("token"), Some(ana.clone()));
-    assert_eq!(store.user_for_token(&hash_token("t-bob")).await.expect("token"), Some(bob.clone()));
-    assert_eq!(store.user_for_token(&hash_token("nope")).await.expect("token"), None);
+    assert!(store
+        .create_user(&ana, &hash_token("t-ana"))
+        .await
+        .expect("create"));
+    assert!(store
+        .create_user(&bob, &hash_token("t-bob"))
+        .await
+        .expect("create"));
+    assert!(
+        !store
+            .create_user(&ana, &hash_token("other"))
+            .await
+            .expect("dup"),
+        "name reused"
+    );
+    assert_eq!(
+        store
+            .user_for_token(&hash_token("t-ana"))
+            .await
+            .expect("token"),
+        Some(ana.clone())
+    );
+    assert_eq!(
+        store
+            .user_for_token(&hash_token("t-bob"))
+            .await
+            .expect("token"),
+        Some(bob.clone())
+    );
+    assert_eq!(
+        store
+            .user_for_token(&hash_token("nope"))
+            .await
+            .expect("token"),
+        None
+    );
 
     store.set_rating(&ana, 2571, 4.5).await.expect("rate");
     store.set_rating(&ana, 1, 3.0).await.expect("rate");
@@ -38,13 +68,24 @@ async fn contract(url: &str, prefix: &str) {
     assert_eq!(store.ratings(&bob).await.expect("ratings").len(), 1);
     // The largest MovieLens-style id round-trips.
     store.set_rating(&bob, u32::MAX, 2.5).await.expect("rate");
-    assert!(store.ratings(&bob).await.expect("ratings").iter().any(|r| r.movie_id == u32::MAX));
+    assert!(store
+        .ratings(&bob)
+        .await
+        .expect("ratings")
+        .iter()
+        .any(|r| r.movie_id == u32::MAX));
 
     for list in [MarkList::Watchlist, MarkList::NotInterested] {
         store.set_mark(&ana, list, 260).await.expect("mark");
         store.set_mark(&ana, list, 260).await.expect("mark twice");
         store.set_mark(&ana, list, 1196).await.expect("mark");
-        let ids: Vec<u32> = store.marks(&ana, list).await.expect("marks").iter().map(|m| m.movie_id).collect();
+        let ids: Vec<u32> = store
+            .marks(&ana, list)
+            .await
+            .expect("marks")
+            .iter()
+            .map(|m| m.movie_id)
+            .collect();
         assert_eq!(ids, vec![260, 1196]);
         assert!(store.delete_mark(&ana, list, 260).await.expect("unmark"));
         assert!(!store.delete_mark(&ana, list, 260).await.expect("unmark"));
@@ -54,8 +95,17 @@ async fn contract(url: &str, prefix: &str) {
 
     // Reopening runs the (already applied) migrations again and keeps everything.
     let again = Store::open(url).await.expect("reopen");
-    assert_eq!(again.ratings(&ana).await.expect("ratings")[0].movie_id, 2571);
-    assert_eq!(again.user_for_token(&hash_token("t-ana")).await.expect("token"), Some(ana));
+    assert_eq!(
+        again.ratings(&ana).await.expect("ratings")[0].movie_id,
+        2571
+    );
+    assert_eq!(
+        again
+            .user_for_token(&hash_token("t-ana"))
+            .await
+            .expect("token"),
+        Some(ana)
+    );
     again.close().await;
 }
 
@@ -85,7 +135,10 @@ fn sqlite_settings_make_commits_durable() {
 
 #[test]
 fn postgres_store_contract() {
-    let Some(url) = std::env::var("REEL_TEST_POSTGRES").ok().filter(|u| !u.is_empty()) else {
+    let Some(url) = std::env::var("REEL_TEST_POSTGRES")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
         let msg = "PostgreSQL store test NOT RUN: set REEL_TEST_POSTGRES=postgres://… \
                    (.ci/run starts a throwaway server and sets it)";
         if std::env::var_os("CI").is_some() {

@@ -153,7 +153,9 @@ pub fn assert_error(got: (u16, Value), status: u16, code: &str) {
     assert_eq!(s, status, "expected {status} {code}, got {s} {body}");
     assert_eq!(body["error"]["code"], code, "error body: {body}");
     assert!(
-        body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()),
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
         "error without a message: {body}"
     );
 }
@@ -234,7 +236,8 @@ pub fn raw_request(base: &str, request: &[u8]) -> (u16, String, String) {
     use std::io::{Read, Write};
     let addr = base.trim_start_matches("http://");
     let mut s = std::net::TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    s.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
     let _ = s.write_all(request);
     let _ = s.shutdown(std::net::Shutdown::Write);
     let mut buf = Vec::new();
@@ -250,7 +253,8 @@ pub fn raw_request(base: &str, request: &[u8]) -> (u16, String, String) {
         .lines()
         .find_map(|l| {
             let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-type").then(|| v.trim().to_string())
+            k.eq_ignore_ascii_case("content-type")
+                .then(|| v.trim().to_string())
         })
         .unwrap_or_default();
     (status, ctype, body.to_string())
