@@ -4,7 +4,7 @@
 //! - authenticated `PUT /v1/users/{name}/ratings/{id}` on SQLite (fsync per commit).
 //!
 //! Run: `cargo bench --bench serve_load` (REEL_TEST_DATA names ml-latest-small when it
-//! is not beside the repository; SERVE_LOAD_SECONDS caps each phase, default 10).
+//! is not beside the repository; SERVE_LOAD_SECONDS caps each phase, default 10; SERVE_LOAD_CLIENTS, default 16).
 //! Clients and server share the machine's cores, so the figures include client cost.
 
 use std::path::PathBuf;
@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 use reel::server::{RunningServer, ServeConfig};
 use serde_json::json;
 
-const CLIENTS: usize = 16;
 /// Most requests per client and phase (the time cap usually ends a phase first).
 const MAX_PER_CLIENT: usize = 5_000;
 
@@ -57,13 +56,17 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
     let limit = Duration::from_secs(seconds);
+    let clients: usize = std::env::var("SERVE_LOAD_CLIENTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(16);
 
     // Ten ratings per request, varied per request so nothing could be cached.
     let pool = [
         2571u32, 1, 260, 1196, 318, 296, 356, 593, 480, 589, 110, 527, 2959, 50, 858, 47, 780, 150,
         364, 32,
     ];
-    let recs = run_phase(CLIENTS, limit, |client, k, agent| {
+    let recs = run_phase(clients, limit, |client, k, agent| {
         agent
             .post(&format!("{base}/v1/recommendations"))
             .send_json(
@@ -72,10 +75,14 @@ fn main() {
             .map(|r| r.status())
             .map_err(Box::new)
     });
-    report("POST /v1/recommendations (10 ratings, both lists)", &recs);
+    report(
+        "POST /v1/recommendations (10 ratings, both lists)",
+        clients,
+        &recs,
+    );
 
     // Authenticated writes: one account per client.
-    let tokens: Vec<(String, String)> = (0..CLIENTS)
+    let tokens: Vec<(String, String)> = (0..clients)
         .map(|c| {
             let name = format!("load{c}");
             let r: serde_json::Value = agent
@@ -87,7 +94,7 @@ fn main() {
             (name, r["token"].as_str().expect("token").to_string())
         })
         .collect();
-    let writes = run_phase(CLIENTS, limit, |client, k, agent| {
+    let writes = run_phase(clients, limit, |client, k, agent| {
         let (name, token) = &tokens[client];
         let id = pool[k % pool.len()];
         agent
@@ -99,6 +106,7 @@ fn main() {
     });
     report(
         "PUT /v1/users/{name}/ratings/{id} (SQLite, synchronous=FULL)",
+        clients,
         &writes,
     );
 
@@ -173,14 +181,14 @@ where
     }
 }
 
-fn report(what: &str, p: &Phase) {
+fn report(what: &str, clients: usize, p: &Phase) {
     let q = |f: f64| {
         p.latencies
             .get(((p.latencies.len() as f64 * f) as usize).min(p.latencies.len().saturating_sub(1)))
             .map_or(f64::NAN, |d| d.as_secs_f64() * 1e3)
     };
     println!(
-        "{what}: {CLIENTS} clients, {} ok, {} failed in {:.1} s: {:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        "{what}: {clients} clients, {} ok, {} failed in {:.1} s: {:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         p.latencies.len(),
         p.errors,
         p.elapsed.as_secs_f64(),
