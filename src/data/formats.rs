@@ -7,7 +7,9 @@
 //! - ml-100k: `u.data` tab-separated, `u.item` and `u.genre` pipe-separated, latin-1.
 
 use super::error::DataError;
-use super::rows::{decode_text, lines, num, read_parallel, split_exact, RowContext, Skips};
+use super::rows::{
+    decode_text, lines, num, read_parallel, split_exact, ByteProgress, RowContext, Skips,
+};
 use csv::ByteRecord;
 use std::path::Path;
 
@@ -128,7 +130,11 @@ fn check_header(path: &Path, header: &[u8], expected: &[&str]) -> Result<(), Dat
 }
 
 /// `userId,movieId,rating,timestamp` (ratings.csv, or an eval train/test file).
-pub fn read_ratings_csv(path: &Path, lenient: bool) -> Result<Parsed<IdRating>, DataError> {
+pub fn read_ratings_csv(
+    path: &Path,
+    lenient: bool,
+    progress: Option<ByteProgress<'_>>,
+) -> Result<Parsed<IdRating>, DataError> {
     let ctx = RowContext {
         file: path,
         lenient,
@@ -156,7 +162,7 @@ pub fn read_ratings_csv(path: &Path, lenient: bool) -> Result<Parsed<IdRating>, 
         }
         Ok(())
     };
-    let (rows, skips, header) = read_parallel(path, 1, &parse)?;
+    let (rows, skips, header) = read_parallel(path, 1, &parse, progress)?;
     check_header(path, &header, RATINGS_HEADER)?;
     Ok(Parsed { rows, skips })
 }
@@ -300,7 +306,7 @@ fn read_csv_rows<T: Send>(
         })
     };
     // Quoted fields never hold line breaks in GroupLens files, so chunks split at lines.
-    let (rows, skips, found) = read_parallel(path, 1, &parse)?;
+    let (rows, skips, found) = read_parallel(path, 1, &parse, None)?;
     check_header(path, &found, header)?;
     Ok(Parsed { rows, skips })
 }
@@ -375,19 +381,28 @@ fn split_genres(field: &str) -> Vec<String> {
 // ---------------------------------------------------------------- DAT layout
 
 /// `UserID::MovieID::Rating::Timestamp` (ratings.dat).
-pub fn read_ratings_dat(path: &Path, lenient: bool) -> Result<Parsed<IdRating>, DataError> {
-    read_separated_ratings(path, b"::", lenient)
+pub fn read_ratings_dat(
+    path: &Path,
+    lenient: bool,
+    progress: Option<ByteProgress<'_>>,
+) -> Result<Parsed<IdRating>, DataError> {
+    read_separated_ratings(path, b"::", lenient, progress)
 }
 
 /// `user \t item \t rating \t timestamp` (ml-100k's u.data).
-pub fn read_ratings_tab(path: &Path, lenient: bool) -> Result<Parsed<IdRating>, DataError> {
-    read_separated_ratings(path, b"\t", lenient)
+pub fn read_ratings_tab(
+    path: &Path,
+    lenient: bool,
+    progress: Option<ByteProgress<'_>>,
+) -> Result<Parsed<IdRating>, DataError> {
+    read_separated_ratings(path, b"\t", lenient, progress)
 }
 
 fn read_separated_ratings(
     path: &Path,
     sep: &'static [u8],
     lenient: bool,
+    progress: Option<ByteProgress<'_>>,
 ) -> Result<Parsed<IdRating>, DataError> {
     let ctx = RowContext {
         file: path,
@@ -402,7 +417,7 @@ fn read_separated_ratings(
         }
         Ok(())
     };
-    let (rows, skips, _) = read_parallel(path, 0, &parse)?;
+    let (rows, skips, _) = read_parallel(path, 0, &parse, progress)?;
     Ok(Parsed { rows, skips })
 }
 

@@ -4,7 +4,7 @@
 use super::cache::{self, CacheStatus};
 use super::error::DataError;
 use super::formats::{self, IdRating, Parsed, RawLink, RawMovie, RawTag};
-use super::rows::Skips;
+use super::rows::{ByteProgress, Skips};
 use super::title::parse_title;
 use super::{Catalogue, Dataset, GenreSet, Layout, LoadReport, Movie, Rating, RatingMatrix};
 use super::{RatingScale, Tag};
@@ -71,6 +71,16 @@ pub fn detect_layout(dir: &Path) -> Result<Layout, DataError> {
 
 /// Loads the dataset in `dir`, from the cache when it is fresh.
 pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Dataset, DataError> {
+    load_with_progress(dir, opts, &|_, _| {})
+}
+
+/// [`load`], telling `progress` (bytes parsed, bytes in all) while the ratings file is
+/// parsed, so a first load of a large set does not sit still.
+pub fn load_with_progress(
+    dir: &Path,
+    opts: &LoadOptions,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<Dataset, DataError> {
     let layout = detect_layout(dir)?;
     let cache_file = match &opts.cache {
         CacheMode::Off => None,
@@ -78,7 +88,7 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Dataset, DataError> {
         CacheMode::Dir(d) => Some(cache::file_for(d, dir)),
     };
     let Some(cache_file) = cache_file else {
-        let mut ds = load_source(dir, layout, opts.lenient)?;
+        let mut ds = load_source(dir, layout, opts.lenient, progress)?;
         ds.cache = CacheStatus::Disabled;
         return Ok(ds);
     };
@@ -92,7 +102,7 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Dataset, DataError> {
         Err(cache::Miss::Absent) => None,
         Err(cache::Miss::Stale(why)) => Some(why),
     };
-    let mut ds = load_source(dir, layout, opts.lenient)?;
+    let mut ds = load_source(dir, layout, opts.lenient, progress)?;
     ds.cache = match cache::write(&cache_file, &fingerprint, &ds) {
         Ok(()) => match stale_reason {
             None => CacheStatus::Written(cache_file),
@@ -122,10 +132,14 @@ fn take<T>(p: Parsed<T>, skips: &mut Skips) -> Vec<T> {
     p.rows
 }
 
-fn read_csv_layout(dir: &Path, lenient: bool) -> Result<SourceRows, DataError> {
+fn read_csv_layout(
+    dir: &Path,
+    lenient: bool,
+    progress: ByteProgress<'_>,
+) -> Result<SourceRows, DataError> {
     let mut skips = Skips::default();
     let (ratings, movies) = rayon::join(
-        || formats::read_ratings_csv(&dir.join("ratings.csv"), lenient),
+        || formats::read_ratings_csv(&dir.join("ratings.csv"), lenient, Some(progress)),
         || formats::read_movies_csv(&dir.join("movies.csv"), lenient),
     );
     let ratings = take(ratings?, &mut skips);
@@ -146,9 +160,13 @@ fn read_csv_layout(dir: &Path, lenient: bool) -> Result<SourceRows, DataError> {
     })
 }
 
-fn read_dat_layout(dir: &Path, lenient: bool) -> Result<SourceRows, DataError> {
+fn read_dat_layout(
+    dir: &Path,
+    lenient: bool,
+    progress: ByteProgress<'_>,
+) -> Result<SourceRows, DataError> {
     let mut skips = Skips::default();
-    let ratings = formats::read_ratings_dat(&dir.join("ratings.dat"), lenient)?;
+    let ratings = formats::read_ratings_dat(&dir.join("ratings.dat"), lenient, Some(progress))?;
     let movies = formats::read_movies_dat(&dir.join("movies.dat"), lenient)?;
     let tags_path = dir.join("tags.dat");
     // ml-10m (which ships tags.dat) rates in half stars; ml-1m in whole stars.
@@ -170,11 +188,15 @@ fn read_dat_layout(dir: &Path, lenient: bool) -> Result<SourceRows, DataError> {
     })
 }
 
-fn read_100k_layout(dir: &Path, lenient: bool) -> Result<SourceRows, DataError> {
+fn read_100k_layout(
+    dir: &Path,
+    lenient: bool,
+    progress: ByteProgress<'_>,
+) -> Result<SourceRows, DataError> {
     let mut skips = Skips::default();
     let genres = formats::read_genres_100k(&dir.join("u.genre"))?;
     let movies = formats::read_items_100k(&dir.join("u.item"), &genres, lenient)?;
-    let ratings = formats::read_ratings_tab(&dir.join("u.data"), lenient)?;
+    let ratings = formats::read_ratings_tab(&dir.join("u.data"), lenient, Some(progress))?;
     Ok(SourceRows {
         movies: take(movies, &mut skips),
         movie_file: dir.join("u.item"),
@@ -188,11 +210,16 @@ fn read_100k_layout(dir: &Path, lenient: bool) -> Result<SourceRows, DataError> 
 }
 
 /// Parses the source files of `dir` (no cache).
-pub fn load_source(dir: &Path, layout: Layout, lenient: bool) -> Result<Dataset, DataError> {
+pub fn load_source(
+    dir: &Path,
+    layout: Layout,
+    lenient: bool,
+    progress: ByteProgress<'_>,
+) -> Result<Dataset, DataError> {
     let rows = match layout {
-        Layout::Csv => read_csv_layout(dir, lenient)?,
-        Layout::Dat => read_dat_layout(dir, lenient)?,
-        Layout::Ml100k => read_100k_layout(dir, lenient)?,
+        Layout::Csv => read_csv_layout(dir, lenient, progress)?,
+        Layout::Dat => read_dat_layout(dir, lenient, progress)?,
+        Layout::Ml100k => read_100k_layout(dir, lenient, progress)?,
     };
     let mut report = LoadReport {
         malformed_skipped: rows.skips.count,

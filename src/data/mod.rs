@@ -14,7 +14,7 @@ pub use cache::CacheStatus;
 pub use catalogue::{Catalogue, GenreSet, Movie, Tag};
 pub use error::DataError;
 pub use formats::IdRating;
-pub use load::{detect_layout, load, CacheMode, LoadOptions};
+pub use load::{detect_layout, load, load_with_progress, CacheMode, LoadOptions};
 pub use matrix::{ItemColumn, Rating, RatingMatrix, UserRow};
 
 use serde::{Deserialize, Serialize};

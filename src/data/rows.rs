@@ -74,12 +74,17 @@ impl RowContext<'_> {
 pub type ChunkParser<'p, T> =
     dyn Fn(&[u8], u64, &mut Vec<T>, &mut Skips) -> Result<(), DataError> + Sync + 'p;
 
+/// Told (bytes read, file size) after each block of a large file.
+pub type ByteProgress<'p> = &'p (dyn Fn(u64, u64) + Sync);
+
 /// Reads `path` block by block, skipping `skip_lines` leading lines (the header,
-/// returned), and parses the rest in parallel chunks with `parse`.
+/// returned), and parses the rest in parallel chunks with `parse`, telling `progress`
+/// how far it got after each block.
 pub fn read_parallel<T: Send>(
     path: &Path,
     skip_lines: usize,
     parse: &ChunkParser<'_, T>,
+    progress: Option<ByteProgress<'_>>,
 ) -> Result<(Vec<T>, Skips, Vec<u8>), DataError> {
     let mut file = File::open(path).map_err(|e| DataError::io(path, e))?;
     // Reserve for the shortest plausible rows (~20 bytes): untouched capacity costs
@@ -99,6 +104,7 @@ pub fn read_parallel<T: Send>(
         Ok((buf, n < BLOCK))
     };
     let (mut pending, mut eof) = read_block(&mut file, Vec::new())?;
+    let mut done: u64 = 0;
     loop {
         // Whole lines only; the tail waits for the next block.
         let complete = if eof {
@@ -152,6 +158,10 @@ pub fn read_parallel<T: Send>(
             let (rows, s) = p?;
             out.extend(rows);
             skips.merge(s);
+        }
+        done += complete as u64;
+        if let Some(report) = progress {
+            report(done, size as u64);
         }
         match next {
             Some((buf, e)) => (pending, eof) = (buf, e),

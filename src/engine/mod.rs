@@ -23,7 +23,9 @@ pub mod search;
 pub mod session;
 pub mod stats;
 
-pub use open::{load_dataset, open, open_models, OpenOptions, Stage};
+pub use open::{
+    fit_lists, load_dataset, open, open_catalogue, open_models, trainers_for, OpenOptions, Stage,
+};
 pub use search::{SearchHit, SearchIndex, SearchReply, SearchWorker};
 pub use session::{EngineEvent, Session, UndoStep};
 pub use stats::ItemStats;
@@ -70,9 +72,10 @@ impl ListSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ListId(pub usize);
 
-/// Trains one model on a rating matrix, reporting progress.
-pub type TrainFn =
-    Arc<dyn Fn(&RatingMatrix, &mut dyn FnMut(Progress)) -> Box<dyn Model> + Send + Sync>;
+/// Trains one model on a rating matrix, reporting progress; `Err` says why it could not.
+pub type TrainFn = Arc<
+    dyn Fn(&RatingMatrix, &mut dyn FnMut(Progress)) -> Result<Box<dyn Model>, String> + Send + Sync,
+>;
 
 /// How to (re)train one list's model.
 #[derive(Clone)]
@@ -95,11 +98,8 @@ impl Trainers {
             out.push(Trainer {
                 spec,
                 fit: Arc::new(move |m: &RatingMatrix, p: &mut dyn FnMut(Progress)| {
-                    // The name was checked above, so fitting cannot fail on it.
-                    match registry::fit_by_name(&owned, m, registry::DEFAULT_SEED, p) {
-                        Ok(model) => model,
-                        Err(e) => unreachable!("registry name checked before: {e}"),
-                    }
+                    registry::fit_by_name(&owned, m, registry::DEFAULT_SEED, p)
+                        .map_err(|e| e.to_string())
                 }),
             });
         }
@@ -126,11 +126,15 @@ impl Trainers {
         &self,
         train: &RatingMatrix,
         progress: &mut dyn FnMut(ListId, Progress),
-    ) -> Vec<Arc<dyn Model>> {
+    ) -> Result<Vec<Arc<dyn Model>>, EngineError> {
         self.0
             .iter()
             .enumerate()
-            .map(|(k, t)| Arc::from((t.fit)(train, &mut |p| progress(ListId(k), p))))
+            .map(|(k, t)| {
+                (t.fit)(train, &mut |p| progress(ListId(k), p))
+                    .map(Arc::from)
+                    .map_err(|why| EngineError::Train(t.spec.name.clone(), why))
+            })
             .collect()
     }
 }
@@ -166,6 +170,8 @@ pub enum EngineError {
     UnknownList(String),
     #[error("saving the profile failed: {0}")]
     Save(#[from] ProfileError),
+    #[error("training {0} failed: {1}")]
+    Train(String, String),
     #[error("a retrain is already running")]
     RetrainRunning,
     #[error("this engine was built without trainers, so it cannot retrain")]
@@ -224,8 +230,8 @@ impl ModelSet {
         dataset: Arc<Dataset>,
         trainers: &Trainers,
         progress: &mut dyn FnMut(ListId, Progress),
-    ) -> Self {
-        let models = trainers.fit(&dataset.ratings, progress);
+    ) -> Result<Self, EngineError> {
+        let models = trainers.fit(&dataset.ratings, progress)?;
         let lists = trainers
             .0
             .iter()
@@ -236,7 +242,7 @@ impl ModelSet {
                 origin: ListOrigin::Fitted,
             })
             .collect();
-        Self::new(dataset, lists)
+        Ok(Self::new(dataset, lists))
     }
 
     /// The same dataset, statistics and search with other fitted lists (a retrain).

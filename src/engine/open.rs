@@ -71,17 +71,73 @@ pub fn open_models(
     opts: &OpenOptions,
     progress: &mut dyn FnMut(Stage),
 ) -> anyhow::Result<(Arc<ModelSet>, Trainers)> {
+    let trainers = trainers_for(opts)?;
+    let catalogue = open_catalogue(opts, progress)?;
+    fit_lists(&catalogue, &trainers, opts, progress)
+}
+
+/// The lists `opts` names, as trainers (checked against the registry).
+pub fn trainers_for(opts: &OpenOptions) -> anyhow::Result<Trainers> {
     let names = opts.list_names();
-    let trainers = if names.is_empty() {
+    Ok(if names.is_empty() {
         Trainers(Vec::new())
     } else {
         Trainers::named(&names)?
-    };
+    })
+}
+
+/// The first half of [`open_models`]: dataset, statistics and search index, no list
+/// yet. A front-end can search and show movies with it while the models load.
+pub fn open_catalogue(
+    opts: &OpenOptions,
+    progress: &mut dyn FnMut(Stage),
+) -> anyhow::Result<Arc<ModelSet>> {
     progress(Stage {
         message: format!("reading {}", opts.data_dir.display()),
         overall: Some(0.0),
     });
-    let dataset = Arc::new(load_dataset(opts)?);
+    // The parser reports from its own thread; forward to `progress` on this one.
+    let (tx, rx) = std::sync::mpsc::channel::<(u64, u64)>();
+    let dataset = std::thread::scope(|scope| {
+        let loading = scope.spawn(move || {
+            let report = move |done: u64, total: u64| {
+                let _ = tx.send((done, total));
+            };
+            load_dataset_with(opts, &report)
+        });
+        for (done, total) in rx {
+            let frac = if total > 0 {
+                done as f32 / total as f32
+            } else {
+                0.0
+            };
+            progress(Stage {
+                message: format!(
+                    "parsing the ratings of {} ({:.0} of {:.0} MB); the next start reads a snapshot",
+                    opts.data_dir.display(),
+                    done as f64 / 1e6,
+                    total as f64 / 1e6
+                ),
+                overall: Some(LOAD_SHARE * frac.clamp(0.0, 1.0)),
+            });
+        }
+        match loading.join() {
+            Ok(r) => r,
+            Err(_) => Err(anyhow::anyhow!("loading the dataset panicked")),
+        }
+    })?;
+    Ok(Arc::new(ModelSet::new(Arc::new(dataset), Vec::new())))
+}
+
+/// The second half of [`open_models`]: each list's model from its snapshot, or trained
+/// (and saved), over `catalogue`'s dataset.
+pub fn fit_lists(
+    catalogue: &ModelSet,
+    trainers: &Trainers,
+    opts: &OpenOptions,
+    progress: &mut dyn FnMut(Stage),
+) -> anyhow::Result<(Arc<ModelSet>, Trainers)> {
+    let dataset = catalogue.dataset_arc();
     let key = store::DatasetKey::of(&dataset.ratings);
     let n_lists = trainers.0.len().max(1) as f32;
     let mut lists = Vec::with_capacity(trainers.0.len());
@@ -139,7 +195,8 @@ pub fn open_models(
                             overall: Some(base + share * frac),
                         });
                     }
-                });
+                })
+                .map_err(|why| anyhow::anyhow!("training {} failed: {why}", t.spec.name))?;
                 let seconds = started.elapsed().as_secs_f64();
                 let saved = match &file {
                     Some(f) => match store::save(f, &key, &t.spec.name, model.as_ref()) {
@@ -163,12 +220,19 @@ pub fn open_models(
             origin,
         });
     }
-    Ok((Arc::new(ModelSet::new(dataset, lists)), trainers))
+    Ok((Arc::new(catalogue.with_lists(lists)), trainers.clone()))
 }
 
 /// Loads the dataset alone (from its snapshot or the source files).
 pub fn load_dataset(opts: &OpenOptions) -> anyhow::Result<crate::data::Dataset> {
-    crate::data::load(&opts.data_dir, &opts.load).with_context(|| {
+    load_dataset_with(opts, &|_, _| {})
+}
+
+fn load_dataset_with(
+    opts: &OpenOptions,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> anyhow::Result<crate::data::Dataset> {
+    crate::data::load_with_progress(&opts.data_dir, &opts.load, progress).with_context(|| {
         format!(
             "cannot load MovieLens data from {}",
             opts.data_dir.display()

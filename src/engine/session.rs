@@ -81,9 +81,9 @@ impl Session {
         profile: UserProfile,
         store: Option<ProfileStore>,
         progress: &mut dyn FnMut(ListId, Progress),
-    ) -> Self {
-        let models = Arc::new(ModelSet::train(dataset, &trainers, progress));
-        Self::new(models, Some(trainers), profile, store)
+    ) -> Result<Self, EngineError> {
+        let models = Arc::new(ModelSet::train(dataset, &trainers, progress)?);
+        Ok(Self::new(models, Some(trainers), profile, store))
     }
 
     /// The shared model set this session reads.
@@ -367,20 +367,23 @@ impl Session {
                     let ptx = tx.clone();
                     let models = trainers.fit(&train, &mut |list, p| {
                         let _ = ptx.send(RetrainMsg::Progress(list, p));
-                    });
-                    trainers
-                        .0
-                        .iter()
-                        .zip(models)
-                        .map(|(t, model)| TrainedList {
-                            spec: t.spec.clone(),
-                            model,
-                            origin: super::ListOrigin::Fitted,
-                        })
-                        .collect::<Vec<_>>()
+                    })?;
+                    Ok::<_, EngineError>(
+                        trainers
+                            .0
+                            .iter()
+                            .zip(models)
+                            .map(|(t, model)| TrainedList {
+                                spec: t.spec.clone(),
+                                model,
+                                origin: super::ListOrigin::Fitted,
+                            })
+                            .collect::<Vec<_>>(),
+                    )
                 }));
                 let _ = match run {
-                    Ok(lists) => tx.send(RetrainMsg::Done(lists)),
+                    Ok(Ok(lists)) => tx.send(RetrainMsg::Done(lists)),
+                    Ok(Err(e)) => tx.send(RetrainMsg::Failed(e.to_string())),
                     Err(_) => tx.send(RetrainMsg::Failed("a model panicked while training".into())),
                 };
             })

@@ -41,7 +41,8 @@ fn real_models_fold_in_ratings_and_explain() {
         UserProfile::new("real"),
         Some(store),
         &mut |_, _| {},
-    );
+    )
+    .expect("train");
     let train_s = t.elapsed().as_secs_f64();
     eprintln!("load {load_s:.2}s, train item-kNN + SVD {train_s:.2}s");
     let names = e.model_names();

@@ -237,3 +237,25 @@ fn many_sessions_share_one_model_set_across_threads() {
     // The shared set was never copied: only the handles above held it.
     assert_eq!(Arc::strong_count(&models), 1);
 }
+
+#[test]
+fn a_first_load_reports_parsing_progress() {
+    let opts = OpenOptions::new(
+        common::ml_latest_small(),
+        LoadOptions {
+            lenient: false,
+            cache: CacheMode::Off,
+        },
+    );
+    let mut stages = Vec::new();
+    let catalogue = reel::engine::open_catalogue(&opts, &mut |s| stages.push(s)).expect("open");
+    assert_eq!(catalogue.list_ids().len(), 0, "no model yet");
+    assert!(!catalogue.search("toy story", 5).is_empty(), "search works");
+    let parsing: Vec<_> = stages
+        .iter()
+        .filter(|s| s.message.contains("parsing the ratings"))
+        .collect();
+    assert!(!parsing.is_empty(), "{stages:?}");
+    let last = parsing.last().and_then(|s| s.overall).expect("fraction");
+    assert!((0.09..=0.1001).contains(&last), "all bytes parsed: {last}");
+}

@@ -110,7 +110,7 @@ pub fn temp_trainers() -> Trainers {
             label: label.to_string(),
         },
         fit: Arc::new(move |m: &RatingMatrix, p: &mut dyn FnMut(Progress)| {
-            Box::new(TempMeanModel::fit(m, model, p)) as Box<dyn Model>
+            Ok(Box::new(TempMeanModel::fit(m, model, p)) as Box<dyn Model>)
         }),
     };
     Trainers(vec![
@@ -120,11 +120,7 @@ pub fn temp_trainers() -> Trainers {
 }
 
 pub fn temp_models(ds: &Arc<Dataset>) -> Arc<ModelSet> {
-    Arc::new(ModelSet::train(
-        Arc::clone(ds),
-        &temp_trainers(),
-        &mut |_, _| {},
-    ))
+    Arc::new(ModelSet::train(Arc::clone(ds), &temp_trainers(), &mut |_, _| {}).expect("fit"))
 }
 
 pub const GENRES: [&str; 5] = ["Action", "Comedy", "Drama", "Sci-Fi", "Animation"];

@@ -34,7 +34,8 @@ fn start(profiles: &Path, ds: Arc<reel::data::Dataset>, models_from: &Trainers) 
         loaded.profile,
         Some(store),
         &mut |_, _| {},
-    );
+    )
+    .expect("train");
     App::with_engine(e, &Config::default(), true)
 }
 
