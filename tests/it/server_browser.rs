@@ -1,5 +1,6 @@
 //! The web page in a real headless Chromium (driven through chromedriver with
-//! fantoccini): load it, search, rate three movies, see both lists change each time.
+//! fantoccini): load it, search, rate three movies, see both lists change each time;
+//! two more make the lists personal, with "because you rated …".
 //! Needs Debian's `chromium` and `chromium-driver` (.ci/run installs them); fails
 //! loudly without them.
 
@@ -164,9 +165,48 @@ fn page_search_rate_and_lists_update() {
             .await
             .expect("read localStorage");
         assert_eq!(stored, json!(["2571", "296", "356"]));
-        // A picture of the page for the README.
+        // A picture of the page at phone width.
+        let shots = scratch("screenshot");
         if let Ok(png) = c.screenshot().await {
-            let _ = std::fs::write(scratch("screenshot").join("page.png"), png);
+            let _ = std::fs::write(shots.join("page-phone.png"), png);
+        }
+
+        // Two more ratings make the lists personal, with "because you rated …".
+        for (query, movie_id) in [("toy story", 1), ("star wars", 260)] {
+            let search = c.find(Locator::Id("search")).await.expect("search box");
+            search.clear().await.expect("clear");
+            search.send_keys(query).await.expect("type");
+            c.wait()
+                .at_most(Duration::from_secs(20))
+                .for_element(Locator::Css(&format!(
+                    "#results li[data-movie=\"{movie_id}\"] select.rate"
+                )))
+                .await
+                .unwrap_or_else(|e| panic!("no search result for {query:?}: {e}"))
+                .select_by_value("4")
+                .await
+                .expect("choose stars");
+            knn = wait_change(&c, "#list-item-knn", &knn).await;
+        }
+        let because = c
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#list-item-knn li .because"))
+            .await
+            .expect("personal item-based list explains itself")
+            .text()
+            .await
+            .expect("text");
+        assert!(because.starts_with("because you rated "), "{because}");
+        let note = text_of(&c, "#note-svd").await;
+        assert!(
+            note.contains("Made for you"),
+            "SVD list not personal: {note}"
+        );
+        if c.set_window_size(1200, 1000).await.is_ok() {
+            if let Ok(png) = c.screenshot().await {
+                let _ = std::fs::write(shots.join("page-wide.png"), png);
+            }
         }
         c.close().await.expect("close the browser");
     });
