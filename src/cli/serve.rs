@@ -25,6 +25,10 @@ pub struct ServeArgs {
     /// Create an account, print its token and exit (the server does not start).
     #[arg(long, value_name = "NAME")]
     pub add_user: Option<String>,
+    /// Limit each client IP to this many requests per second (bursts of as many);
+    /// off by default.
+    #[arg(long, value_name = "PER_SECOND", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit: Option<u32>,
     /// Longest time one request may take, in seconds.
     #[arg(long, default_value_t = 30)]
     pub timeout: u64,
@@ -45,6 +49,7 @@ pub fn run(data: &DataArgs, args: &ServeArgs) -> Result<()> {
     let mut config = ServeConfig::new(open.data_dir.clone(), db_url);
     config.open = open;
     config.signup = !args.no_signup;
+    config.rate_limit = args.rate_limit;
     config.request_timeout = std::time::Duration::from_secs(args.timeout.max(1));
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.addr)

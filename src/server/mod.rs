@@ -10,6 +10,7 @@ pub mod auth;
 pub mod engine_port;
 pub mod error;
 pub mod openapi;
+pub mod rate_limit;
 pub mod store;
 mod web;
 
@@ -20,7 +21,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use axum::extract::Request;
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -54,6 +55,8 @@ pub struct ServeConfig {
     pub request_timeout: Duration,
     /// Largest request body, in bytes.
     pub body_limit: usize,
+    /// Requests per second per client IP (None: no limit).
+    pub rate_limit: Option<u32>,
 }
 
 impl ServeConfig {
@@ -65,6 +68,7 @@ impl ServeConfig {
             signup: true,
             request_timeout: Duration::from_secs(30),
             body_limit: 256 * 1024,
+            rate_limit: None,
         }
     }
 }
@@ -158,12 +162,28 @@ pub fn router(state: Arc<AppState>, config: &ServeConfig) -> Router {
         .layer(CatchPanicLayer::new())
         .layer(middleware::map_response(error::json_errors))
         .layer(CompressionLayer::new())
+        .layer(middleware::from_fn_with_state(
+            config.rate_limit.map(rate_limit::RateLimiter::new),
+            maybe_rate_limit,
+        ))
         // Failed requests are logged where they fail (internal errors at ERROR); a 503
         // from /health while loading is not worth an error line per poll.
         .layer(
             TraceLayer::new_for_http()
                 .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)),
         )
+}
+
+async fn maybe_rate_limit(
+    State(limiter): State<Option<rate_limit::RateLimiter>>,
+    peer: ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match limiter {
+        Some(l) => rate_limit::limit(State(l), peer, request, next).await,
+        None => next.run(request).await,
+    }
 }
 
 async fn limit_uri(request: Request, next: Next) -> Response {
@@ -217,10 +237,13 @@ pub async fn serve(
         }
         tracing::info!("shutting down: finishing requests in flight");
     };
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(stop)
-        .await
-        .context("the HTTP server failed");
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(stop)
+    .await
+    .context("the HTTP server failed");
     store.close().await;
     served?;
     let failure = load_failure.lock().ok().and_then(|mut s| s.take());

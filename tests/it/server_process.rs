@@ -261,3 +261,48 @@ fn add_user_refuses_taken_and_bad_names() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("sqlite:PATH or postgres://"));
 }
+
+#[test]
+fn rate_limit_answers_429_per_client_and_spares_health() {
+    let dir = scratch("ratelimit");
+    let db = format!("sqlite:{}", dir.join("reel.sqlite").display());
+    let server = ServerProcess::start(&db, &["--rate-limit", "5"]);
+    let base = server.base.clone();
+    wait_ready(&base);
+    // /health is never limited (load balancers poll it).
+    for _ in 0..20 {
+        assert_eq!(get(&base, "/health", None).0, 200);
+    }
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(10))
+        .build();
+    let mut ok = 0;
+    let mut limited = 0;
+    for _ in 0..30 {
+        match agent.get(&format!("{base}/v1/movies/1")).call() {
+            Ok(r) => {
+                assert_eq!(r.status(), 200);
+                ok += 1;
+            }
+            Err(ureq::Error::Status(429, r)) => {
+                let retry: u64 = r
+                    .header("Retry-After")
+                    .and_then(|v| v.parse().ok())
+                    .expect("Retry-After seconds");
+                assert!(retry >= 1);
+                let body: serde_json::Value = r.into_json().expect("JSON error body");
+                assert_eq!(body["error"]["code"], "rate_limited", "{body}");
+                limited += 1;
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert!((5..=10).contains(&ok), "{ok} passed a limit of 5/s burst 5");
+    assert!(limited >= 20, "only {limited} limited");
+    std::thread::sleep(Duration::from_millis(1200));
+    assert_eq!(
+        get(&base, "/v1/movies/1", None).0,
+        200,
+        "the bucket refills"
+    );
+}
