@@ -11,6 +11,7 @@ pub mod cli;
 pub mod data;
 pub mod engine;
 pub mod eval;
+pub mod import;
 pub mod models;
 pub mod paths;
 pub mod profile;

@@ -25,8 +25,9 @@ use std::process::ExitCode;
 pub struct Cli {
     #[command(flatten)]
     pub data: DataArgs,
-    /// Profile to open in the terminal app (saved in the platform data directory).
-    #[arg(long, default_value = "default", value_name = "NAME")]
+    /// Profile to use (saved in the platform data directory): for the terminal app and
+    /// every command, before or after the command's name.
+    #[arg(long, global = true, default_value = crate::profile::DEFAULT_NAME, value_name = "NAME")]
     pub profile: String,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -60,7 +61,7 @@ pub enum Command {
     Similar(similar::SimilarArgs),
     /// Rate a movie (0.5-5 stars) in a saved profile, or clear its rating.
     Rate(rate::RateArgs),
-    /// Show, export or import a saved profile.
+    /// Show, export or import a profile (Letterboxd, IMDb, MovieLens.org exports too).
     Profile(profile::ProfileArgs),
     /// Train the recommendation models and save them, so later starts load in seconds.
     Train(train::TrainArgs),
@@ -85,10 +86,10 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Info(args)) => info::run(&cli.data, &args),
         Some(Command::Download(args)) => download::run(&args),
         Some(Command::Eval(args)) => eval::run(&cli.data, &args),
-        Some(Command::Recommend(args)) => recommend::run(&cli.data, &args),
+        Some(Command::Recommend(args)) => recommend::run(&cli.data, &cli.profile, &args),
         Some(Command::Similar(args)) => similar::run(&cli.data, &args),
-        Some(Command::Rate(args)) => rate::run(&cli.data, &args),
-        Some(Command::Profile(args)) => profile::run(&args),
+        Some(Command::Rate(args)) => rate::run(&cli.data, &cli.profile, &args),
+        Some(Command::Profile(args)) => profile::run(&cli.data, &cli.profile, &args),
         Some(Command::Train(args)) => train::run(&cli.data, &args),
         Some(Command::Serve(args)) => serve::run(&cli.data, &args),
         None => run_app(&cli),

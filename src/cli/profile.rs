@@ -1,10 +1,14 @@
-//! `reel profile show|export|import`: look at, save and restore a profile file.
+//! `reel profile show|export|import`: look at a profile, write it out (reel, Letterboxd
+//! or CSV), and bring a history in from Letterboxd, IMDb, MovieLens.org or reel itself.
 
-use anyhow::{bail, Context, Result};
-use clap::{Args, Subcommand};
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand, ValueEnum};
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use super::DataArgs;
+use crate::import::matcher::TitleMatcher;
+use crate::import::{self, Format, Mode};
 use crate::profile::{ProfileStore, UserProfile};
 
 #[derive(Args, Debug, Clone)]
@@ -13,72 +17,120 @@ pub struct ProfileArgs {
     pub action: ProfileAction,
 }
 
+/// `--format` of `reel profile import`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportFormat {
+    /// Told from the file's first line (or a zip's contents).
+    Auto,
+    /// reel's profile TOML, the JSON of `profile show --json`, or reel's CSV.
+    Reel,
+    /// Letterboxd ratings.csv, watchlist.csv, diary.csv or the whole export .zip.
+    Letterboxd,
+    /// IMDb ratings.csv (or a list / watchlist export).
+    Imdb,
+    /// MovieLens.org movielens-ratings.csv (or movielens-wishlist.csv).
+    Movielens,
+}
+
+/// `--format` of `reel profile export`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// reel's profile TOML (import it back with `reel profile import`).
+    Reel,
+    /// Letterboxd's import CSV (imdbID, tmdbID, Title, Year, Rating10).
+    Letterboxd,
+    /// Every list as CSV: list,movieId,imdbId,tmdbId,title,year,stars,time.
+    Csv,
+}
+
 #[derive(Subcommand, Debug, Clone)]
 pub enum ProfileAction {
     /// Ratings (with titles), watchlist, not-interested list and the file's path.
     Show {
-        /// Profile name.
-        #[arg(long, default_value = "default")]
-        profile: String,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
-    /// Write the profile file to FILE, or to standard output ("-" or nothing).
+    /// Write the profile to FILE, or to standard output ("-" or nothing).
     Export {
-        /// Profile name.
-        #[arg(long, default_value = "default")]
-        profile: String,
         /// Destination file; "-" or nothing for standard output.
         file: Option<PathBuf>,
-    },
-    /// Replace a profile with a profile file (checked first; "-" reads standard input).
-    Import {
-        /// The profile file to read.
-        file: PathBuf,
-        /// Profile name.
-        #[arg(long, default_value = "default")]
-        profile: String,
-        /// Replace the profile even when it already has entries.
+        /// reel (TOML), letterboxd (for letterboxd.com/import) or csv.
+        #[arg(long, value_enum, default_value = "reel")]
+        format: ExportFormat,
+        /// Letterboxd: add WatchedDate (the day you rated), so Letterboxd logs diary entries.
         #[arg(long)]
-        force: bool,
+        watched_dates: bool,
+    },
+    /// Import ratings and a watchlist: a Letterboxd export (.zip or ratings.csv /
+    /// watchlist.csv), IMDb ratings.csv, MovieLens.org movielens-ratings.csv, or a reel
+    /// profile ("-" reads standard input). All or nothing, saved in one atomic write.
+    Import {
+        /// The file to read.
+        file: PathBuf,
+        /// The file's format; auto tells it from the first line.
+        #[arg(long, value_enum, default_value = "auto")]
+        format: ImportFormat,
+        /// Add to a profile that already has entries; where both rate a movie, the
+        /// newer rating wins.
+        #[arg(long, conflicts_with = "replace")]
+        merge: bool,
+        /// Replace the profile's ratings and watchlist with the import.
+        #[arg(long, alias = "force")]
+        replace: bool,
+        /// Show what would be imported; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
-fn is_stdio(p: &std::path::Path) -> bool {
+fn is_stdio(p: &Path) -> bool {
     p.as_os_str() == "-"
 }
 
-/// Reads the saved profile; a corrupt one is an error here (never moved aside silently).
-fn load(store: &ProfileStore) -> Result<UserProfile> {
-    let path = store.path();
-    match std::fs::read_to_string(&path) {
-        Ok(text) => {
-            let mut p = UserProfile::from_toml(&text)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            p.name = store.name().to_string();
-            Ok(p)
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(UserProfile::new(store.name())),
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+/// Reads a profile for a read-only command: bad entries are reported on standard error
+/// and left out; an unreadable file or a missing named profile is an error; nothing is
+/// ever written.
+fn read(store: &ProfileStore) -> Result<UserProfile> {
+    let loaded = store.read()?;
+    for w in &loaded.warnings {
+        eprintln!("reel: {w}");
     }
+    Ok(loaded.profile)
 }
 
-pub fn run(args: &ProfileArgs) -> Result<()> {
+pub fn run(data: &DataArgs, profile: &str, args: &ProfileArgs) -> Result<()> {
     match &args.action {
-        ProfileAction::Show { profile, json } => show(profile, *json),
-        ProfileAction::Export { profile, file } => export(profile, file.as_deref()),
+        ProfileAction::Show { json } => show(profile, *json),
+        ProfileAction::Export {
+            file,
+            format,
+            watched_dates,
+        } => export(data, profile, file.as_deref(), *format, *watched_dates),
         ProfileAction::Import {
             file,
-            profile,
-            force,
-        } => import(file, profile, *force),
+            format,
+            merge,
+            replace,
+            dry_run,
+            json,
+        } => {
+            let mode = match (merge, replace) {
+                (true, _) => Mode::Merge,
+                (_, true) => Mode::Replace,
+                _ => Mode::New,
+            };
+            import_file(data, profile, file, *format, mode, *dry_run, *json)
+        }
     }
 }
 
 fn show(name: &str, json: bool) -> Result<()> {
     let store = ProfileStore::default_for(name)?;
-    let p = load(&store)?;
+    let p = read(&store)?;
     let path = store.path();
     if json {
         let ratings: Vec<serde_json::Value> = p
@@ -128,57 +180,112 @@ fn show(name: &str, json: bool) -> Result<()> {
     super::emit(&out)
 }
 
-fn export(name: &str, file: Option<&std::path::Path>) -> Result<()> {
+fn export(
+    data: &DataArgs,
+    name: &str,
+    file: Option<&Path>,
+    format: ExportFormat,
+    watched_dates: bool,
+) -> Result<()> {
     let store = ProfileStore::default_for(name)?;
-    let text = load(&store)?.to_toml()?;
+    let profile = read(&store)?;
+    let text = match format {
+        ExportFormat::Reel => profile.to_toml()?,
+        ExportFormat::Letterboxd | ExportFormat::Csv => {
+            // Titles, years and IMDb/TMDB ids come from the dataset.
+            let catalogue = crate::engine::open_catalogue(&data.open_options()?, &mut |_| {})?;
+            let ds = catalogue.dataset();
+            if format == ExportFormat::Letterboxd {
+                import::export::letterboxd_csv(&profile, Some(&ds.catalogue), watched_dates)
+            } else {
+                import::export::reel_csv(&profile, Some(&ds.catalogue))
+            }
+        }
+    };
     match file {
-        None => super::emit(&text),
-        Some(f) if is_stdio(f) => super::emit(&text),
-        Some(f) => {
-            std::fs::write(f, &text).with_context(|| format!("cannot write {}", f.display()))?;
+        Some(f) if !is_stdio(f) => {
+            write_atomically(f, text.as_bytes())?;
             eprintln!("reel: profile {name} written to {}", f.display());
             Ok(())
         }
+        _ => super::emit(&text),
     }
 }
 
-fn import(file: &std::path::Path, name: &str, force: bool) -> Result<()> {
-    let text = if is_stdio(file) {
-        std::io::read_to_string(std::io::stdin()).context("cannot read standard input")?
-    } else {
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?
+/// Writes a file through a temporary file in the same folder and a rename, so an
+/// interrupted export never leaves half a file under the real name.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
     };
-    let mut incoming = UserProfile::from_toml(&text).map_err(|e| {
-        anyhow::anyhow!(
-            "{} is not a valid reel profile ({}); nothing was changed",
-            file.display(),
-            e.lines().next().unwrap_or("unknown problem").trim()
-        )
-    })?;
+    let mut tmp = tempfile_in(&dir)?;
+    tmp.1
+        .write_all(bytes)
+        .and_then(|()| tmp.1.sync_all())
+        .with_context(|| format!("cannot write {}", tmp.0.display()))?;
+    std::fs::rename(&tmp.0, path).with_context(|| {
+        let _ = std::fs::remove_file(&tmp.0);
+        format!("cannot write {}", path.display())
+    })
+}
+
+fn tempfile_in(dir: &Path) -> Result<(PathBuf, std::fs::File)> {
+    let p = dir.join(format!(".reel-export-{}.tmp", std::process::id()));
+    let f =
+        std::fs::File::create(&p).with_context(|| format!("cannot write in {}", dir.display()))?;
+    Ok((p, f))
+}
+
+fn import_file(
+    data: &DataArgs,
+    name: &str,
+    file: &Path,
+    format: ImportFormat,
+    mode: Mode,
+    dry_run: bool,
+    json: bool,
+) -> Result<()> {
+    let (label, bytes) = if is_stdio(file) {
+        let mut b = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut b)
+            .context("cannot read standard input")?;
+        ("standard input".to_string(), b)
+    } else {
+        let b = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+        (file.display().to_string(), b)
+    };
+    let format = match format {
+        ImportFormat::Auto => Format::Auto,
+        ImportFormat::Reel => Format::Reel,
+        ImportFormat::Letterboxd => Format::Letterboxd,
+        ImportFormat::Imdb => Format::Imdb,
+        ImportFormat::Movielens => Format::Movielens,
+    };
+    let nothing = "; nothing was imported";
+    let parsed = import::formats::read(&label, &bytes, format)
+        .map_err(|e| anyhow::anyhow!("{e}{nothing}"))?;
     let store = ProfileStore::default_for(name)?;
-    if !force {
-        // An unreadable existing profile also counts as "something there": keep it.
-        let existing = load(&store).with_context(|| {
-            format!("the existing profile {name} cannot be read; use --force to replace it")
-        })?;
-        if !existing.is_empty() {
-            bail!(
-                "profile {name} already has {} ratings, {} on the watchlist and {} not-interested \
-                 ({}); use --force to replace it",
-                existing.ratings.len(),
-                existing.watchlist.len(),
-                existing.not_interested.len(),
-                store.path().display()
-            );
-        }
+    // Titles and IMDb ids are matched against the dataset; movie ids need none.
+    let catalogue = if parsed.format.needs_catalogue() {
+        Some(crate::engine::open_catalogue(
+            &data.open_options()?,
+            &mut |_| {},
+        )?)
+    } else {
+        None
+    };
+    let matcher = catalogue
+        .as_ref()
+        .map(|m| TitleMatcher::new(&m.dataset().catalogue, &m.stats().counts));
+    let report = import::import_into(&store, &parsed, matcher.as_ref(), mode, dry_run)
+        .map_err(|e| anyhow::anyhow!("{e}{nothing}"))?;
+    for w in &report.warnings {
+        eprintln!("reel: {w}");
     }
-    incoming.name = name.to_string();
-    store.save(&incoming)?;
-    super::emit(&format!(
-        "Imported {} ratings, {} on the watchlist, {} not-interested into profile {name} ({})\n",
-        incoming.ratings.len(),
-        incoming.watchlist.len(),
-        incoming.not_interested.len(),
-        store.path().display()
-    ))
+    if json {
+        return super::emit(&format!("{}\n", serde_json::to_string_pretty(&report)?));
+    }
+    super::emit(&report.to_text())
 }

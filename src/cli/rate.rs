@@ -18,9 +18,6 @@ pub struct RateArgs {
     /// Remove the rating instead.
     #[arg(long, conflicts_with = "stars")]
     pub clear: bool,
-    /// Profile name (saved in the platform data folder).
-    #[arg(long, default_value = "default")]
-    pub profile: String,
 }
 
 /// Parses a star count: `Some(stars)` to rate, `None` for 0 (clear). Whether the stars
@@ -33,7 +30,8 @@ pub fn parse_stars(s: &str) -> Result<Option<f32>> {
     Ok((v != 0.0).then_some(v))
 }
 
-pub fn run(data: &DataArgs, args: &RateArgs) -> Result<()> {
+/// Rates in profile `profile` (the global `--profile`), creating it if needed.
+pub fn run(data: &DataArgs, profile: &str, args: &RateArgs) -> Result<()> {
     let stars = if args.clear {
         None
     } else {
@@ -42,7 +40,7 @@ pub fn run(data: &DataArgs, args: &RateArgs) -> Result<()> {
             None => bail!("give STARS (0.5 to 5) or --clear"),
         }
     };
-    let store = ProfileStore::default_for(&args.profile)?;
+    let store = ProfileStore::default_for(profile)?;
     let mut opts = data.open_options()?;
     // Rating needs the catalogue and the star rule, no model.
     opts.lists = Some(Vec::new());

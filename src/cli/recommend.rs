@@ -13,10 +13,8 @@ use serde_json::json;
 
 #[derive(Args, Debug, Clone)]
 pub struct RecommendArgs {
-    /// Profile name (saved in the platform data folder).
-    #[arg(long, default_value = "default", conflicts_with = "user")]
-    pub profile: String,
-    /// Recommend for a MovieLens user of the dataset (their ratings are the profile).
+    /// Recommend for a MovieLens user of the dataset (their ratings are the profile;
+    /// not with --profile).
     #[arg(long, value_name = "ID")]
     pub user: Option<u32>,
     /// How many movies per list.
@@ -88,19 +86,31 @@ pub fn user_profile(ds: &Dataset, user_id: u32) -> Result<UserProfile> {
     Ok(p)
 }
 
-pub fn run(data: &DataArgs, args: &RecommendArgs) -> Result<()> {
-    let (models, _) = open_models(&data.open_options()?, &mut super::stage_printer())?;
-    let ds = models.dataset();
-    let (profile, store) = match args.user {
-        Some(id) => (user_profile(ds, id)?, None),
+/// Recommends for profile `profile_name` (the global `--profile`) or `--user`. Only
+/// reads the profile: a missing named profile or an unreadable file is an error, and
+/// the file is never moved or rewritten.
+pub fn run(data: &DataArgs, profile_name: &str, args: &RecommendArgs) -> Result<()> {
+    if args.user.is_some() && profile_name != crate::profile::DEFAULT_NAME {
+        bail!("--user and --profile cannot be used together: recommend for one or the other");
+    }
+    // The profile first: a wrong name fails before the dataset is loaded.
+    let saved = match args.user {
+        Some(_) => None,
         None => {
-            let store = ProfileStore::default_for(&args.profile)?;
-            let loaded = store.load()?;
+            let store = ProfileStore::default_for(profile_name)?;
+            let loaded = store.read()?;
             for w in &loaded.warnings {
                 eprintln!("reel: {w}");
             }
-            (loaded.profile, Some(store))
+            Some(loaded.profile)
         }
+    };
+    let (models, _) = open_models(&data.open_options()?, &mut super::stage_printer())?;
+    let ds = models.dataset();
+    let profile = match (args.user, saved) {
+        (Some(id), _) => user_profile(ds, id)?,
+        (None, Some(p)) => p,
+        (None, None) => UserProfile::new(profile_name),
     };
     let genre = match &args.genre {
         Some(g) => Some(ds.catalogue.genre_index(g).with_context(|| {
@@ -124,9 +134,10 @@ pub fn run(data: &DataArgs, args: &RecommendArgs) -> Result<()> {
             format!("unknown list {name:?}; lists: {}, both", known.join(", "))
         })?],
     };
-    let engine = Engine::new(models, None, profile, store);
+    // No store: recommending never writes the profile.
+    let engine = Engine::new(models, None, profile, None);
     if args.json {
-        let v = render_json(&engine, &lists, args.n, &filter, args);
+        let v = render_json(&engine, &lists, args.n, &filter, args, profile_name);
         return super::emit(&format!("{}\n", serde_json::to_string_pretty(&v)?));
     }
     super::emit(&render(&engine, &lists, args.n, &filter))
@@ -138,6 +149,7 @@ pub fn render_json(
     n: usize,
     filter: &RecFilter,
     args: &RecommendArgs,
+    profile: &str,
 ) -> serde_json::Value {
     let cat = &engine.dataset().catalogue;
     let lists: Vec<serde_json::Value> = lists
@@ -176,7 +188,7 @@ pub fn render_json(
         })
         .collect();
     json!({
-        "profile": if args.user.is_some() { None } else { Some(args.profile.as_str()) },
+        "profile": if args.user.is_some() { None } else { Some(profile) },
         "user": args.user,
         "rated": engine.n_rated(),
         "missing_movies": engine.missing_movies().len(),

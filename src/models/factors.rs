@@ -15,6 +15,7 @@ use crate::data::{Rating, RatingMatrix};
 pub struct Factors {
     rows: usize,
     k: usize,
+    #[serde(with = "crate::models::store::pod")]
     data: Vec<f32>,
 }
 
@@ -144,7 +145,9 @@ pub fn rating_range(train: &RatingMatrix, fallback: f32) -> (f32, f32) {
 /// index, so a fitted model does not borrow the training matrix).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RatedLists {
+    #[serde(with = "crate::models::store::pod::usizes")]
     ptr: Vec<usize>,
+    #[serde(with = "crate::models::store::pod")]
     items: Vec<u32>,
 }
 
@@ -177,7 +180,9 @@ pub struct BiasedMf {
     pub mu: f32,
     pub min: f32,
     pub max: f32,
+    #[serde(with = "crate::models::store::pod")]
     pub user_bias: Vec<f32>,
+    #[serde(with = "crate::models::store::pod")]
     pub item_bias: Vec<f32>,
     pub users: Factors,
     pub items: Factors,

@@ -70,8 +70,11 @@ impl ImplicitConfig {
 /// A CSR list of positives: for each row, (column, confidence − 1).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Positives {
+    #[serde(with = "crate::models::store::pod::usizes")]
     ptr: Vec<usize>,
+    #[serde(with = "crate::models::store::pod")]
     idx: Vec<u32>,
+    #[serde(with = "crate::models::store::pod")]
     extra: Vec<f32>,
 }
 

@@ -184,8 +184,11 @@ pub struct ItemKnn {
     centering: Centering,
     ranking: RankingConfig,
     mu: f32,
+    #[serde(with = "crate::models::store::pod")]
     user_bias: Vec<f32>,
+    #[serde(with = "crate::models::store::pod")]
     item_bias: Vec<f32>,
+    #[serde(with = "crate::models::store::pod")]
     item_mean: Vec<f32>,
     reg_users: f32,
     range: (f32, f32),

@@ -9,8 +9,11 @@ use crate::data::{RatingMatrix, RatingScale};
 /// of the whole [`RatingMatrix`] (no timestamps, no by-movie view).
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserRows {
+    #[serde(with = "crate::models::store::pod::usizes")]
     ptr: Vec<usize>,
+    #[serde(with = "crate::models::store::pod")]
     items: Vec<u32>,
+    #[serde(with = "crate::models::store::pod")]
     values: Vec<f32>,
 }
 
@@ -154,8 +157,69 @@ pub fn best_k_keys(keys: &mut [u64], k: usize) -> Vec<(u32, f32)> {
 /// each list in the order it was given. One exact-size allocation per row, taken
 /// over from the lists that computed it (no concatenating copy); never dense.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(into = "FlatNeighbours", try_from = "FlatNeighbours")]
 pub struct Neighbours {
     lists: Vec<Box<[(u32, f32)]>>,
+}
+
+/// [`Neighbours`] on disk: list lengths, then every neighbour and weight, as raw arrays.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct FlatNeighbours {
+    #[serde(with = "crate::models::store::pod")]
+    lens: Vec<u32>,
+    #[serde(with = "crate::models::store::pod")]
+    items: Vec<u32>,
+    #[serde(with = "crate::models::store::pod")]
+    weights: Vec<f32>,
+}
+
+impl From<Neighbours> for FlatNeighbours {
+    fn from(n: Neighbours) -> Self {
+        let total: usize = n.lists.iter().map(|l| l.len()).sum();
+        let mut flat = FlatNeighbours {
+            lens: Vec::with_capacity(n.lists.len()),
+            items: Vec::with_capacity(total),
+            weights: Vec::with_capacity(total),
+        };
+        for l in &n.lists {
+            flat.lens.push(l.len() as u32);
+            for &(j, w) in l.iter() {
+                flat.items.push(j);
+                flat.weights.push(w);
+            }
+        }
+        flat
+    }
+}
+
+impl TryFrom<FlatNeighbours> for Neighbours {
+    type Error = String;
+    fn try_from(f: FlatNeighbours) -> Result<Self, String> {
+        let total: usize = f.lens.iter().map(|&l| l as usize).sum();
+        if total != f.items.len() || total != f.weights.len() {
+            return Err(format!(
+                "neighbour lists hold {total} entries but {} items and {} weights were saved",
+                f.items.len(),
+                f.weights.len()
+            ));
+        }
+        let mut at = 0;
+        let lists = f
+            .lens
+            .iter()
+            .map(|&l| {
+                let l = l as usize;
+                let list: Box<[(u32, f32)]> = f.items[at..at + l]
+                    .iter()
+                    .copied()
+                    .zip(f.weights[at..at + l].iter().copied())
+                    .collect();
+                at += l;
+                list
+            })
+            .collect();
+        Ok(Neighbours { lists })
+    }
 }
 
 impl Neighbours {

@@ -22,7 +22,7 @@ use crate::data::RatingMatrix;
 
 const MAGIC: &[u8; 8] = b"REELMODL";
 /// Bump when the file layout changes (model types are covered by the crate version).
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Identifies the training data: sizes and a CRC-32 over the user-side arrays.
 /// Content-based, so a copied or touched dataset folder still finds its models.
@@ -116,6 +116,60 @@ pub fn file_for(dir: &Path, key: &DatasetKey, name: &str) -> PathBuf {
         })
         .collect();
     dir.join(format!("{safe}-{}.bin", key.short()))
+}
+
+/// Large numeric arrays as raw little-endian bytes (`#[serde(with = "pod")]`): written
+/// as one byte string and read back with one copy, instead of element by element, so a
+/// saved model loads in about the time its bytes take to read. `usize` arrays are
+/// stored as `u64`, so the files are the same on every 64-bit target.
+pub mod pod {
+    use serde::de::{Deserializer, Visitor};
+    use serde::Serializer;
+
+    pub fn serialize<T: bytemuck::Pod, S: Serializer>(v: &[T], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(bytemuck::cast_slice(v))
+    }
+
+    pub fn deserialize<'de, T: bytemuck::Pod, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Vec<T>, D::Error> {
+        struct Bytes<T>(std::marker::PhantomData<T>);
+        impl<T: bytemuck::Pod> Visitor<'_> for Bytes<T> {
+            type Value = Vec<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a byte string of whole array elements")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, b: &[u8]) -> Result<Vec<T>, E> {
+                let size = std::mem::size_of::<T>().max(1);
+                if b.len() % size != 0 {
+                    return Err(E::custom(format!(
+                        "{} bytes is not a whole number of {size}-byte elements",
+                        b.len()
+                    )));
+                }
+                // Copies into a properly aligned vector (the input may be unaligned).
+                Ok(bytemuck::pod_collect_to_vec(b))
+            }
+        }
+        d.deserialize_bytes(Bytes(std::marker::PhantomData))
+    }
+
+    /// `usize` arrays (CSR row pointers), stored as `u64`.
+    pub mod usizes {
+        use serde::{Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(v: &[usize], s: S) -> Result<S::Ok, S::Error> {
+            let wide: Vec<u64> = v.iter().map(|&x| x as u64).collect();
+            super::serialize(&wide, s)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<usize>, D::Error> {
+            let wide: Vec<u64> = super::deserialize(d)?;
+            wide.into_iter()
+                .map(|x| usize::try_from(x).map_err(serde::de::Error::custom))
+                .collect()
+        }
+    }
 }
 
 /// Encodes a model's parameters (used by the models' [`Model::snapshot`]).

@@ -231,7 +231,7 @@ fn rate_show_recommend_similar_export_import() {
     let copy = json(home, &["profile", "show", "--json", "--profile", "copy"]);
     assert_eq!(original["ratings"], copy["ratings"]);
 
-    // Importing over a non-empty profile needs --force.
+    // Importing over a non-empty profile needs --merge or --replace (--force is --replace).
     let out = run(
         home,
         &[
@@ -243,7 +243,7 @@ fn rate_show_recommend_similar_export_import() {
         ],
     );
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--replace"));
 
     // A corrupt file is rejected, even with --force, and the profile is unchanged.
     let corrupt = home.join("corrupt.toml");
@@ -356,4 +356,202 @@ fn recommend_for_a_movielens_user() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no user 99999"));
     // The user's data folder has no profile written by --user.
     assert!(!home.join("data/reel/profiles/default.toml").exists());
+}
+
+/// The profiles folder inside the test's home (XDG_DATA_HOME=<home>/data).
+fn profiles(home: &Path) -> std::path::PathBuf {
+    home.join("data/reel/profiles")
+}
+
+fn write_profile(home: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let dir = profiles(home);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, text).expect("write profile");
+    path
+}
+
+#[test]
+fn a_profile_with_bad_entries_loads_the_good_ones_and_says_which_are_bad() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let home = tmp.path();
+    let text = "format = 1\n[[rating]]\nmovie = 318\nstars = 4.5\n\
+                [[rating]]\nmovie = 1\nstars = -2.0\n\
+                [[rating]]\nmovie = 2571\nstars = 5.0\n";
+    let path = write_profile(home, "default", text);
+    let out = run(home, &["profile", "show", "--json"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let mut ids = rated_ids(&v);
+    ids.sort_unstable();
+    assert_eq!(ids, vec![318, 2571]);
+    assert!(
+        err.contains(&path.display().to_string()) && err.contains("-2") && err.contains("line 7"),
+        "{err}"
+    );
+    // A read-only command leaves the file exactly as it was, and makes no copies.
+    assert_eq!(std::fs::read_to_string(&path).expect("profile"), text);
+    assert_eq!(std::fs::read_dir(profiles(home)).expect("dir").count(), 1);
+}
+
+#[test]
+fn read_only_commands_never_move_an_unreadable_profile_aside() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let home = tmp.path();
+    let garbage = "format = 1\n[[rating]\nmovie = 1\n";
+    let path = write_profile(home, "default", garbage);
+    for args in [
+        &["recommend", "-n", "1", "--algo", "item-knn"][..],
+        &["profile", "show"][..],
+        &["profile", "export"][..],
+    ] {
+        let out = run(home, args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "reel {args:?} must fail: {err}");
+        assert!(err.contains(&path.display().to_string()), "{args:?}: {err}");
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("still there"),
+            garbage,
+            "reel {args:?} touched the profile"
+        );
+        assert_eq!(std::fs::read_dir(profiles(home)).expect("dir").count(), 1);
+    }
+}
+
+#[test]
+fn a_missing_named_profile_is_an_error_listing_the_existing_ones() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let home = tmp.path();
+    write_profile(home, "alice", "format = 1\n");
+    write_profile(home, "bob", "format = 1\n");
+    for args in [
+        &["profile", "show", "--profile", "nosuch"][..],
+        &["--profile", "nosuch", "profile", "export"][..],
+        &["recommend", "--profile", "nosuch", "-n", "1"][..],
+    ] {
+        let out = run(home, args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "reel {args:?}: {err}");
+        assert!(
+            err.contains("nosuch") && err.contains("alice") && err.contains("bob"),
+            "{args:?}: {err}"
+        );
+    }
+    // The default profile may be absent: an empty profile.
+    let v = json(home, &["profile", "show", "--json"]);
+    assert_eq!(v["ratings"].as_array().map(Vec::len), Some(0));
+    assert!(!profiles(home).join("nosuch.toml").exists());
+}
+
+#[test]
+fn the_global_profile_option_applies_to_every_subcommand() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let home = tmp.path();
+    ok(home, &["--profile", "other", "rate", "Toy Story", "4"]);
+    assert!(profiles(home).join("other.toml").is_file());
+    assert!(
+        !profiles(home).join("default.toml").exists(),
+        "rated in the default profile"
+    );
+    let before = json(home, &["--profile", "other", "profile", "show", "--json"]);
+    assert_eq!(rated_ids(&before), vec![1]);
+    assert_eq!(before["profile"], "other");
+    let after = json(home, &["profile", "show", "--profile", "other", "--json"]);
+    assert_eq!(before["ratings"], after["ratings"]);
+    let v = json(
+        home,
+        &[
+            "--profile",
+            "other",
+            "recommend",
+            "--json",
+            "-n",
+            "2",
+            "--algo",
+            "item-knn",
+        ],
+    );
+    assert_eq!(v["profile"], "other");
+    assert_eq!(v["rated"], 1);
+}
+
+#[test]
+fn import_a_letterboxd_export_and_export_for_letterboxd() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let home = tmp.path();
+    let zip = home.join("letterboxd-export.zip");
+    std::fs::write(&zip, crate::import::letterboxd_zip()).expect("write zip");
+    let zip = zip.to_str().expect("utf-8");
+    let default = profiles(home).join("default.toml");
+
+    // A dry run reports, as JSON, and writes nothing.
+    let v = json(home, &["profile", "import", zip, "--dry-run", "--json"]);
+    assert_eq!(v["dry_run"], true);
+    assert_eq!(v["format"], "letterboxd");
+    assert_eq!(v["changes"]["added"], 6, "{v}");
+    assert_eq!(v["watchlist"], 2);
+    let unmatched = v["unmatched"].as_array().expect("unmatched");
+    assert_eq!(unmatched.len(), 3, "{v}");
+    assert_eq!(unmatched[0]["title"], "Parasite");
+    assert_eq!(unmatched[0]["candidates"][0]["movieId"], 2256);
+    assert!(!default.exists(), "a dry run wrote the profile");
+
+    // The import itself: a text report naming what did not match.
+    let text = ok(home, &["profile", "import", zip]);
+    assert!(
+        text.contains("6 new") && text.contains("Parasite (2019)"),
+        "{text}"
+    );
+    let shown = json(home, &["profile", "show", "--json"]);
+    let mut ids = rated_ids(&shown);
+    ids.sort_unstable();
+    assert_eq!(ids, vec![260, 1172, 1221, 2571, 4973, 34048]);
+    assert_eq!(shown["watchlist"].as_array().map(Vec::len), Some(2));
+
+    // A malformed file half-way: an error with file and line, the profile unchanged.
+    let before = std::fs::read(&default).expect("profile");
+    let bad = crate::import::fixture("letterboxd-malformed.csv").1;
+    let bad_path = home.join("letterboxd-malformed.csv");
+    std::fs::write(&bad_path, bad).expect("write");
+    let out = run(
+        home,
+        &[
+            "profile",
+            "import",
+            bad_path.to_str().expect("utf-8"),
+            "--merge",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("letterboxd-malformed.csv, line 31") && err.contains("nothing was imported"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&default).expect("profile"), before);
+
+    // Back out for Letterboxd, with IMDb ids from links.
+    let csv = ok(home, &["profile", "export", "--format", "letterboxd"]);
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("imdbID,tmdbID,Title,Year,Rating10"));
+    assert!(csv.contains("tt0133093,603,The Matrix,1999,9"), "{csv}");
+
+    // IMDb into another profile, named globally.
+    let imdb = home.join("imdb.csv");
+    std::fs::write(&imdb, crate::import::fixture("imdb-ratings.csv").1).expect("write");
+    let v = json(
+        home,
+        &[
+            "--profile",
+            "imdb",
+            "profile",
+            "import",
+            imdb.to_str().expect("utf-8"),
+            "--json",
+        ],
+    );
+    assert_eq!(v["profile"], "imdb");
+    assert_eq!(v["changes"]["added"], 5, "{v}");
+    assert_eq!(v["skipped"].as_array().map(Vec::len), Some(3));
 }

@@ -18,6 +18,7 @@ mod engine_store;
 mod eval_cli;
 mod eval_props;
 mod eval_protocol;
+mod import;
 mod models_knn;
 mod models_knn_real;
 mod models_mf;

@@ -103,18 +103,142 @@ fn corrupt_profile_is_moved_aside_not_overwritten() {
     assert_eq!(n_aside, 2);
 }
 
+/// A profile whose entries are partly bad: three bad ratings (negative stars, stars off
+/// the scale, a movie id that is not a number) around two good ones, plus a bad mark.
+const PARTLY_BAD: &str = "format = 1
+name = \"dave\"
+
+[[rating]]
+movie = 318
+stars = 4.5
+time = 1700000000
+
+[[rating]]
+movie = 5
+stars = -1.0
+
+[[rating]]
+movie = 6
+stars = 9.5
+
+[[rating]]
+movie = \"abc\"
+stars = 3.0
+
+[[rating]]
+movie = 1
+stars = 3.0
+
+[[watchlist]]
+movie = 2
+
+[[watchlist]]
+movie = -7
+";
+
 #[test]
-fn invalid_values_count_as_corrupt() {
+fn bad_entries_are_left_out_and_reported_not_the_whole_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = ProfileStore::new(dir.path(), "dave").expect("store");
-    fs::write(
-        store.path(),
-        "format = 1\n[[rating]]\nmovie = 5\nstars = 9.5\n",
-    )
-    .expect("write");
+    fs::write(store.path(), PARTLY_BAD).expect("write");
     let l = store.load().expect("load");
-    assert!(l.profile.ratings.is_empty());
-    assert!(l.warnings[0].contains("9.5"), "{}", l.warnings[0]);
+    // The valid entries survive.
+    let ids: Vec<u32> = l.profile.ratings.keys().copied().collect();
+    assert_eq!(ids, vec![1, 318]);
+    assert_eq!(l.profile.ratings[&318].stars, 4.5);
+    assert_eq!(l.profile.ratings[&318].time, 1_700_000_000);
+    assert_eq!(
+        l.profile.watchlist.keys().copied().collect::<Vec<_>>(),
+        vec![2]
+    );
+    // Each bad entry is reported with the file, where it is and why.
+    let path = store.path().display().to_string();
+    let bad: Vec<&String> = l.warnings.iter().filter(|w| w.contains(&path)).collect();
+    assert!(bad.len() >= 4, "{:#?}", l.warnings);
+    for (needle, line) in [("-1", 11), ("9.5", 15), ("abc", 18), ("-7", 29)] {
+        assert!(
+            l.warnings.iter().any(|w| w.contains(&path)
+                && w.contains(needle)
+                && w.contains(&format!("line {line}"))),
+            "no warning about {needle} at line {line}: {:#?}",
+            l.warnings
+        );
+    }
+    // The file stays where it is, untouched; a copy of it is kept for the entries a
+    // later save will drop.
+    assert_eq!(fs::read_to_string(store.path()).expect("read"), PARTLY_BAD);
+    let copies: Vec<_> = fs::read_dir(dir.path())
+        .expect("readdir")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name() != "dave.toml")
+        .collect();
+    assert_eq!(copies.len(), 1, "one copy of the original");
+    assert_eq!(
+        fs::read_to_string(copies[0].path()).expect("read"),
+        PARTLY_BAD
+    );
+    assert!(l
+        .warnings
+        .iter()
+        .any(|w| w.contains(&copies[0].path().display().to_string())));
+    // Loading again does not pile up identical copies.
+    store.load().expect("load again");
+    let n = fs::read_dir(dir.path()).expect("readdir").count();
+    assert_eq!(n, 2);
+}
+
+#[test]
+fn read_only_loading_never_moves_or_writes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProfileStore::new(dir.path(), "default").expect("store");
+    // Bad entries: the valid ones load, nothing is written.
+    fs::write(store.path(), PARTLY_BAD).expect("write");
+    let l = store.read().expect("read");
+    assert_eq!(l.profile.ratings.len(), 2);
+    assert!(l.warnings.iter().any(|w| w.contains("9.5")));
+    assert_eq!(fs::read_dir(dir.path()).expect("readdir").count(), 1);
+    // Not TOML at all: an error naming the file, and the file stays in place.
+    let garbage = "format = 1\n[[rating]]\nmovie = \"not closed\n";
+    fs::write(store.path(), garbage).expect("write");
+    let err = store.read().expect_err("unparseable").to_string();
+    assert!(err.contains(&store.path().display().to_string()), "{err}");
+    assert_eq!(fs::read_to_string(store.path()).expect("read"), garbage);
+    assert_eq!(fs::read_dir(dir.path()).expect("readdir").count(), 1);
+    // A newer format is never moved aside, even by a writer.
+    fs::write(store.path(), "format = 99\n").expect("write");
+    assert!(store.read().is_err());
+    assert!(store.load().is_err());
+    assert_eq!(
+        fs::read_to_string(store.path()).expect("read"),
+        "format = 99\n"
+    );
+}
+
+#[test]
+fn a_missing_named_profile_is_an_error_for_readers_but_default_is_empty() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let default = ProfileStore::new(dir.path(), "default").expect("store");
+    assert!(default
+        .read()
+        .expect("default may be absent")
+        .profile
+        .is_empty());
+    ProfileStore::new(dir.path(), "alice")
+        .expect("store")
+        .save(&sample())
+        .expect("save");
+    let err = ProfileStore::new(dir.path(), "nosuch")
+        .expect("store")
+        .read()
+        .expect_err("missing named profile")
+        .to_string();
+    assert!(err.contains("nosuch") && err.contains("alice"), "{err}");
+    // Writers create it.
+    let l = ProfileStore::new(dir.path(), "nosuch")
+        .expect("store")
+        .load()
+        .expect("load");
+    assert!(l.profile.is_empty());
 }
 
 #[test]
