@@ -52,7 +52,7 @@ fn main() {
         }
     }
     println!(
-        "server ready after {:.1} s (dataset load + training)",
+        "server ready after {:.1} s (dataset and models: saved snapshots, else training)",
         started.elapsed().as_secs_f64()
     );
     let limit = Duration::from_secs(seconds);
