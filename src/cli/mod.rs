@@ -7,6 +7,7 @@ pub mod info;
 pub mod profile;
 pub mod rate;
 pub mod recommend;
+pub mod search;
 pub mod serve;
 pub mod similar;
 pub mod train;
@@ -59,6 +60,8 @@ pub enum Command {
     Recommend(recommend::RecommendArgs),
     /// Movies most similar to one movie (item-kNN neighbours).
     Similar(similar::SimilarArgs),
+    /// Search titles as the terminal app does: typos, any word order, genre and year words.
+    Search(search::SearchArgs),
     /// Rate a movie (0.5-5 stars) in a saved profile, or clear its rating.
     Rate(rate::RateArgs),
     /// Show, export or import a profile (Letterboxd, IMDb, MovieLens.org exports too).
@@ -91,6 +94,7 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Rate(args)) => rate::run(&cli.data, &cli.profile, &args),
         Some(Command::Profile(args)) => profile::run(&cli.data, &cli.profile, &args),
         Some(Command::Train(args)) => train::run(&cli.data, &args),
+        Some(Command::Search(args)) => search::run(&cli.data, &args),
         Some(Command::Serve(args)) => serve::run(&cli.data, &args),
         None => run_app(&cli),
     }

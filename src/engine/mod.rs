@@ -26,7 +26,7 @@ pub mod stats;
 pub use open::{
     fit_lists, load_dataset, open, open_catalogue, open_models, trainers_for, OpenOptions, Stage,
 };
-pub use search::{SearchHit, SearchIndex, SearchReply, SearchWorker};
+pub use search::{SearchHit, SearchIndex, SearchReply, SearchResults, SearchWorker};
 pub use session::{EngineEvent, Session, UndoStep};
 pub use stats::ItemStats;
 
@@ -319,6 +319,11 @@ impl ModelSet {
     /// Synchronous search (front-ends with a UI thread should use a [`SearchWorker`]).
     pub fn search(&self, query: &str, limit: usize) -> Vec<SearchHit> {
         self.search.search(query, limit)
+    }
+
+    /// [`ModelSet::search`] with the true number of matches beyond `limit`.
+    pub fn search_counted(&self, query: &str, limit: usize) -> SearchResults {
+        self.search.search_counted(query, limit)
     }
 
     /// Number of ratings of a movie in the dataset.

@@ -24,6 +24,7 @@ mod models_knn_real;
 mod models_mf;
 mod models_mf_real;
 mod profile_store;
+mod search_quality;
 mod server_api;
 mod server_browser;
 mod server_process;
