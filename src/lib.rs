@@ -15,5 +15,6 @@ pub mod import;
 pub mod models;
 pub mod paths;
 pub mod profile;
+pub mod server;
 pub mod synth;
 pub mod tui;

@@ -8,6 +8,7 @@ pub mod profile;
 pub mod rate;
 pub mod recommend;
 pub mod search;
+pub mod serve;
 pub mod similar;
 pub mod train;
 
@@ -67,6 +68,8 @@ pub enum Command {
     Profile(profile::ProfileArgs),
     /// Train the recommendation models and save them, so later starts load in seconds.
     Train(train::TrainArgs),
+    /// Serve the HTTP API and the web page (accounts in SQLite or PostgreSQL).
+    Serve(serve::ServeArgs),
 }
 
 /// Entry point of the binary.
@@ -92,6 +95,7 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Profile(args)) => profile::run(&cli.data, &cli.profile, &args),
         Some(Command::Train(args)) => train::run(&cli.data, &args),
         Some(Command::Search(args)) => search::run(&cli.data, &args),
+        Some(Command::Serve(args)) => serve::run(&cli.data, &args),
         None => run_app(&cli),
     }
 }

@@ -14,7 +14,6 @@
 //! Reported figures: `cv5` (5-fold CV, RMSE/MAE, fit times) and `topn`
 //! (per-user 20% holdout, NDCG@10 / HR@10).
 
-
 use std::time::Instant;
 
 use crate::models_mf_support::*;
