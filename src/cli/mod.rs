@@ -46,6 +46,16 @@ pub struct DataArgs {
     /// Parse the source files even when a fresh binary cache exists (and do not write one).
     #[arg(long, global = true)]
     pub no_cache: bool,
+    /// The recommendation lists, comma-separated registry models in display order
+    /// (default: `lists` in the config file, else item-knn,svd). E.g. ease,svd-ease.
+    #[arg(
+        long,
+        global = true,
+        env = "REEL_LISTS",
+        value_delimiter = ',',
+        value_name = "A,B"
+    )]
+    pub lists: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -127,7 +137,12 @@ fn run_app(cli: &Cli) -> Result<()> {
             })?;
         }
     }
-    crate::tui::run(dir, cli.data.load_options(), &cli.profile)
+    crate::tui::run(
+        dir,
+        cli.data.load_options(),
+        &cli.profile,
+        cli.data.configured_lists(),
+    )
 }
 
 impl DataArgs {
@@ -155,12 +170,26 @@ impl DataArgs {
         }
     }
 
-    /// What the engine opens: the resolved folder and load options, default lists.
+    /// What the engine opens: the resolved folder, load options and the lists
+    /// (`--lists`, else the config file's `lists`, else the defaults).
     pub fn open_options(&self) -> Result<crate::engine::OpenOptions> {
-        Ok(crate::engine::OpenOptions::new(
-            self.resolve_dir()?,
-            self.load_options(),
-        ))
+        let mut opts = crate::engine::OpenOptions::new(self.resolve_dir()?, self.load_options());
+        opts.lists = self.configured_lists();
+        Ok(opts)
+    }
+
+    /// `--lists` when given, else `lists` from the config file, else `None` (defaults).
+    pub fn configured_lists(&self) -> Option<Vec<String>> {
+        let given: Vec<String> = self
+            .lists
+            .iter()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
+        if !given.is_empty() {
+            return Some(given);
+        }
+        crate::tui::config::load().0.lists
     }
 
     /// Resolves and loads the dataset.

@@ -2,6 +2,7 @@
 //!
 //! ```toml
 //! theme = "dark"          # or "light"
+//! lists = ["item-knn", "svd"]   # the recommendation lists, registry models in order
 //! [keys]                  # overrides of assets/keymap.toml, by command name
 //! quit = ["q", "ctrl-c"]
 //! ```
@@ -16,6 +17,10 @@ pub struct Config {
     pub theme: Option<String>,
     #[serde(default)]
     pub keys: HashMap<String, Vec<String>>,
+    /// The recommendation lists (registry model names, in display order); `None`: the
+    /// defaults. Every front-end reads it (`--lists` overrides it).
+    #[serde(default)]
+    pub lists: Option<Vec<String>>,
 }
 
 /// Where the config file is looked for.

@@ -36,10 +36,12 @@ pub fn load_engine(
     data_dir: PathBuf,
     load: &LoadOptions,
     profile: &str,
+    lists: Option<Vec<String>>,
     stage: &mut dyn FnMut(String),
 ) -> anyhow::Result<(Engine, Vec<String>)> {
     let store = ProfileStore::default_for(profile)?;
-    let opts = OpenOptions::new(data_dir, load.clone());
+    let mut opts = OpenOptions::new(data_dir, load.clone());
+    opts.lists = lists;
     crate::engine::open(&opts, store, &mut |s: Stage| {
         stage(match s.overall {
             Some(f) => format!("{:>3.0}%  {}", f * 100.0, s.message),
@@ -49,7 +51,12 @@ pub fn load_engine(
 }
 
 /// Runs the terminal app on the dataset in `data_dir` until the user quits.
-pub fn run(data_dir: PathBuf, load: LoadOptions, profile: &str) -> anyhow::Result<()> {
+pub fn run(
+    data_dir: PathBuf,
+    load: LoadOptions,
+    profile: &str,
+    lists: Option<Vec<String>>,
+) -> anyhow::Result<()> {
     if !crate::profile::valid_name(profile) {
         anyhow::bail!("invalid profile name {profile:?}: use letters, digits, '-' and '_'");
     }
@@ -74,7 +81,7 @@ pub fn run(data_dir: PathBuf, load: LoadOptions, profile: &str) -> anyhow::Resul
         .spawn(move || {
             let stage_tx = tx.clone();
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                load_engine(data_dir, &load, &profile_name, &mut |s| {
+                load_engine(data_dir, &load, &profile_name, lists, &mut |s| {
                     let _ = stage_tx.send(LoadMsg::Stage(s));
                 })
             }));

@@ -12,7 +12,10 @@ fn reel(home: &Path) -> Command {
     cmd.env("XDG_CACHE_HOME", home.join("cache"))
         .env("XDG_DATA_HOME", home.join("data"))
         .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("REEL_DATA", common::ml_latest_small());
+        .env("REEL_DATA", common::ml_latest_small())
+        // Other tests in this process set these; the child must see only its own home.
+        .env_remove(reel::paths::CONFIG_ENV)
+        .env_remove("REEL_LISTS");
     cmd
 }
 
@@ -554,4 +557,42 @@ fn import_a_letterboxd_export_and_export_for_letterboxd() {
     assert_eq!(v["profile"], "imdb");
     assert_eq!(v["changes"]["added"], 5, "{v}");
     assert_eq!(v["skipped"].as_array().map(Vec::len), Some(3));
+}
+
+#[test]
+fn lists_are_configured_not_fixed_at_two() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let h = home.path();
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        v["lists"]
+            .as_array()
+            .expect("lists")
+            .iter()
+            .map(|l| l["algo"].as_str().expect("algo").to_string())
+            .collect()
+    };
+    // The defaults: the two lists the product promises.
+    let v = json(h, &["recommend", "--user", "1", "-n", "3", "--json"]);
+    assert_eq!(names(&v), ["item-knn", "svd"]);
+    // A third list is a config line.
+    let config = h.join("config").join("reel");
+    std::fs::create_dir_all(&config).expect("mkdir");
+    std::fs::write(
+        config.join("config.toml"),
+        "lists = [\"item-knn\", \"svd\", \"als\"]\n",
+    )
+    .expect("config");
+    let v = json(h, &["recommend", "--user", "1", "-n", "3", "--json"]);
+    assert_eq!(names(&v), ["item-knn", "svd", "als"]);
+    for list in v["lists"].as_array().expect("lists") {
+        assert_eq!(list["items"].as_array().map(Vec::len), Some(3), "{list}");
+    }
+    // --lists (or REEL_LISTS) overrides the config for one command.
+    let v = json(h, &["--lists", "svd", "recommend", "--user", "1", "--json"]);
+    assert_eq!(names(&v), ["svd"]);
+    // An unknown model is a clear error, not an empty list.
+    let out = run(h, &["recommend", "--lists", "nosuch", "--user", "1"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nosuch") && err.contains("item-knn"), "{err}");
 }

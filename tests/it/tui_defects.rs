@@ -545,7 +545,7 @@ fn an_empty_data_folder_is_reported_before_the_screen_switches() {
         lenient: false,
         cache: reel::data::load::CacheMode::Off,
     };
-    let err = reel::tui::run(dir.path().to_path_buf(), opts, "default")
+    let err = reel::tui::run(dir.path().to_path_buf(), opts, "default", None)
         .expect_err("an empty folder is no dataset");
     let msg = format!("{err:#}");
     assert!(msg.contains("no MovieLens files"), "{msg}");
