@@ -15,6 +15,20 @@ fn project() -> Option<ProjectDirs> {
     ProjectDirs::from("org", "reel", "reel")
 }
 
+/// `name` with everything but ASCII letters, digits and '-' replaced by '_': safe as part
+/// of a file name on every platform (cache files are named after datasets and models).
+pub fn file_stem_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// Platform data directory (profiles, downloaded datasets), if the platform has one.
 pub fn data_dir() -> Option<PathBuf> {
     project().map(|p| p.data_dir().to_path_buf())

@@ -107,19 +107,12 @@ pub fn file_for(cache_dir: &Path, dataset_dir: &Path) -> PathBuf {
         .canonicalize()
         .unwrap_or_else(|_| dataset_dir.to_path_buf());
     let key = crc32fast::hash(canonical.to_string_lossy().as_bytes());
-    let name: String = canonical
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "dataset".into())
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let name = crate::paths::file_stem_safe(
+        &canonical
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "dataset".into()),
+    );
     cache_dir
         .join("datasets")
         .join(format!("{name}-{key:08x}.bin"))

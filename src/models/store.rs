@@ -105,16 +105,7 @@ pub enum StoreError {
 
 /// The snapshot file of model `name` trained on dataset `key`.
 pub fn file_for(dir: &Path, key: &DatasetKey, name: &str) -> PathBuf {
-    let safe: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let safe = crate::paths::file_stem_safe(name);
     dir.join(format!("{safe}-{}.bin", key.short()))
 }
 
