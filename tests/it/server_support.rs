@@ -67,8 +67,12 @@ pub fn wait_ready(base: &str) {
 }
 
 pub fn agent() -> ureq::Agent {
+    // A fresh connection per request: a pooled keep-alive connection the server has
+    // just closed made a PUT fail with "Unexpected EOF" (a client-side race, seen once
+    // in CI), which says nothing about the server.
     ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(60))
+        .max_idle_connections(0)
         .build()
 }
 
