@@ -31,9 +31,15 @@ fn candidate_list(cat: &Catalogue, items: &[u32]) -> String {
 }
 
 /// Resolves a movie argument to an item index: a number is a MovieLens movieId; else an
-/// exact title (case-insensitive, with or without the year) wins; else the fuzzy search,
-/// which must have a clear winner. An ambiguous title is an error listing the candidates.
-pub fn resolve_movie(cat: &Catalogue, counts: &[u32], query: &str) -> Result<u32> {
+/// exact title (case-insensitive, with or without the year) wins; else the typo-tolerant
+/// search, which must have a clear winner ("shawshenk" is The Shawshank Redemption; "star
+/// wars" names none). An ambiguous title is an error listing the candidates.
+pub fn resolve_movie(
+    cat: &Catalogue,
+    counts: &[u32],
+    index: &SearchIndex,
+    query: &str,
+) -> Result<u32> {
     let q = query.trim();
     if q.is_empty() {
         bail!("no movie given: pass a title or a MovieLens movieId");
@@ -74,7 +80,9 @@ pub fn resolve_movie(cat: &Catalogue, counts: &[u32], query: &str) -> Result<u32
             );
         }
     }
-    let index = SearchIndex::new(cat, counts);
+    if let Some(item) = index.clear_winner(q) {
+        return Ok(item);
+    }
     let hits: Vec<u32> = index.search(q, 50).into_iter().map(|h| h.item).collect();
     if hits.is_empty() {
         bail!("no movie matches {q:?}");

@@ -264,6 +264,23 @@ impl SearchIndex {
         }
     }
 
+    /// The movie a typed title names when the search has one clear winner: it matches
+    /// every query word (typos within the search's budget, the last word complete, not
+    /// a prefix) and ranks strictly above the next hit on relevance, not merely on
+    /// popularity. `None` when nothing matches every word or the best hits tie.
+    pub fn clear_winner(&self, query: &str) -> Option<u32> {
+        // A trailing space: the query is finished, so its last word is not a prefix.
+        let plan = self.plan(&format!("{} ", query.trim()));
+        if plan.n_words == 0 {
+            return None;
+        }
+        let hits = self.match_words(&plan, 2).hits;
+        let best = hits.first()?;
+        let all_words = words_of(u32::try_from(best.score).ok()?) as usize >= plan.n_words;
+        let ahead = hits.get(1).is_none_or(|next| next.score < best.score);
+        (all_words && ahead).then_some(best.item)
+    }
+
     /// The query's words, the dictionary words each matches, and its filters.
     fn plan(&self, query: &str) -> Plan {
         let in_progress = !query.ends_with(char::is_whitespace);

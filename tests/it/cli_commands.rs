@@ -50,6 +50,28 @@ fn rated_ids(profile: &serde_json::Value) -> Vec<u64> {
 /// The profile's movieIds after the rating steps (sorted).
 const RATED: [u64; 6] = [1, 6, 296, 858, 1214, 2571];
 
+/// `reel rate "shawshenk" 4` used to list candidates instead of rating the one movie the
+/// typo-tolerant search finds: a typo with a single clear winner is acted on, and the
+/// output names the movie; an equal tie is still refused.
+#[test]
+fn a_typo_with_one_clear_winner_is_acted_on_and_named() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let home = tmp.path();
+    let text = ok(home, &["rate", "shawshenk", "4"]);
+    assert!(text.contains("The Shawshank Redemption (1994)"), "{text}");
+    let v = json(home, &["similar", "matirx", "-n", "1", "--json"]);
+    assert_eq!(v["movie"]["movieId"], 2571);
+    let v = json(home, &["similar", "godfahter", "-n", "1", "--json"]);
+    assert_eq!(v["movie"]["movieId"], 858);
+    let ids = rated_ids(&json(home, &["profile", "show", "--json"]));
+    assert_eq!(ids, vec![318]);
+    // Two movies match "star wars" equally well: no guess, candidates listed.
+    let out = run(home, &["rate", "star wars", "4"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("1196") && err.contains("260"), "{err}");
+}
+
 #[test]
 fn rate_show_recommend_similar_export_import() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -116,10 +138,7 @@ fn rate_show_recommend_similar_export_import() {
     let out = run(home, &["rate", "999999999", "4"]);
     assert!(!out.status.success());
     assert_eq!(std::fs::read(path).expect("profile file"), before);
-    // A typo is not acted on: candidates are listed instead of a guess.
-    let out = run(home, &["rate", "shawshenk", "4"]);
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("movieId"));
+    // A misspelt title that several movies match equally is not guessed.
     let out = run(home, &["rate", "star wars", "4"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
