@@ -24,7 +24,8 @@ pub mod session;
 pub mod stats;
 
 pub use open::{
-    fit_lists, load_dataset, open, open_catalogue, open_models, trainers_for, OpenOptions, Stage,
+    fit_lists, load_dataset, open, open_catalogue, open_models, open_staged, trainers_for,
+    OpenOptions, Stage,
 };
 pub use search::{SearchHit, SearchIndex, SearchReply, SearchResults, SearchWorker};
 pub use session::{EngineEvent, Session, UndoStep};
@@ -178,6 +179,8 @@ pub enum EngineError {
     NoTrainers,
     #[error("could not start a background thread: {0}")]
     Thread(std::io::Error),
+    #[error("the models were made for another dataset")]
+    OtherDataset,
 }
 
 /// One fitted list.
@@ -369,7 +372,12 @@ impl ModelSet {
 
     /// Resolves a title or MovieLens id typed by a person (see [`resolve`]).
     pub fn resolve_movie(&self, query: &str) -> anyhow::Result<u32> {
-        resolve::resolve_movie(&self.dataset.catalogue, &self.stats.counts, query)
+        resolve::resolve_movie(
+            &self.dataset.catalogue,
+            &self.stats.counts,
+            &self.search,
+            query,
+        )
     }
 
     fn admits(&self, item: u32, filter: &RecFilter) -> bool {

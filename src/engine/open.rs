@@ -268,6 +268,32 @@ pub fn open(
     ))
 }
 
+/// [`open`] in two steps, for a front-end that is usable before the lists are:
+/// `usable` gets a session over the catalogue alone (search, movie pages, rating) as
+/// soon as the dataset is read; then each list's model is loaded or trained, and the
+/// finished model set is returned for [`Session::adopt_lists`].
+pub fn open_staged(
+    opts: &OpenOptions,
+    store: ProfileStore,
+    progress: &mut dyn FnMut(Stage),
+    usable: &mut dyn FnMut(Session, Vec<String>),
+) -> anyhow::Result<Arc<ModelSet>> {
+    let trainers = trainers_for(opts)?;
+    let catalogue = open_catalogue(opts, progress)?;
+    let loaded = store.load()?;
+    usable(
+        Session::new(
+            Arc::clone(&catalogue),
+            Some(trainers.clone()),
+            loaded.profile,
+            Some(store),
+        ),
+        loaded.warnings,
+    );
+    let (models, _) = fit_lists(&catalogue, &trainers, opts, progress)?;
+    Ok(models)
+}
+
 /// Whether `dir` holds a MovieLens dataset reel can read (any layout).
 pub fn has_dataset(dir: &Path) -> bool {
     crate::data::load::detect_layout(dir).is_ok()

@@ -396,6 +396,16 @@ impl Session {
         Ok(())
     }
 
+    /// Takes the lists of `models`, a model set over this session's dataset (the
+    /// second step of [`super::open_staged`]); the profile and undo history stay.
+    pub fn adopt_lists(&mut self, models: Arc<ModelSet>) -> Result<(), EngineError> {
+        if !Arc::ptr_eq(&models.dataset_arc(), &self.models.dataset_arc()) {
+            return Err(EngineError::OtherDataset);
+        }
+        self.models = models;
+        Ok(())
+    }
+
     /// True while a retrain runs.
     pub fn retraining(&self) -> bool {
         self.retrain.is_some()

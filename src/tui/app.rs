@@ -9,6 +9,7 @@
 
 use std::collections::VecDeque;
 use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::Arc;
 use std::time::Duration;
 
 use ratatui::crossterm::event::{
@@ -29,7 +30,7 @@ use super::views::lists::{MarkedView, Marks, RatingsView, WatchlistView};
 use super::views::picker::GenrePicker;
 use super::views::search::SearchView;
 use super::views::{help, predicted_start, Component, Ctx, Placement};
-use crate::engine::{Engine, EngineEvent, SearchWorker};
+use crate::engine::{Engine, EngineEvent, ModelSet, SearchWorker};
 
 /// Smallest usable terminal.
 pub const MIN_W: u16 = 60;
@@ -51,7 +52,13 @@ pub enum View {
 /// Messages from the background loader.
 pub enum LoadMsg {
     Stage(String),
+    /// A complete engine, lists included, with the profile's warnings.
     Ready(Box<Engine>, Vec<String>),
+    /// An engine over the catalogue and profile whose lists are still being loaded or
+    /// trained: search, movie pages and rating work; [`LoadMsg::Lists`] follows.
+    Usable(Box<Engine>, Vec<String>),
+    /// The lists for the engine sent as [`LoadMsg::Usable`].
+    Lists(Arc<ModelSet>),
     Failed(String),
 }
 
@@ -59,6 +66,8 @@ pub struct App {
     pub engine: Option<Engine>,
     loader: Option<Receiver<LoadMsg>>,
     pub loading_stage: String,
+    /// While the lists are still loading or training behind a usable engine: the stage.
+    pub lists_pending: Option<String>,
     pub fatal: Option<String>,
     pub status: String,
     /// Problems the user must see (config, profile): shown over everything until a key.
@@ -116,6 +125,7 @@ impl App {
             engine: None,
             loader: Some(loader),
             loading_stage: "starting".into(),
+            lists_pending: None,
             fatal: None,
             status: String::new(),
             notices,
@@ -276,25 +286,13 @@ impl App {
     /// Polls background work (loader, search, retrain). Never blocks.
     pub fn tick(&mut self) {
         let mut changed = false;
-        if let Some(rx) = &self.loader {
-            let mut ready = None;
-            while let Ok(msg) = rx.try_recv() {
-                match msg {
-                    LoadMsg::Stage(s) => {
-                        self.loading_stage = s;
-                        changed = true;
-                    }
-                    LoadMsg::Ready(e, w) => ready = Some((e, w)),
-                    LoadMsg::Failed(why) => {
-                        self.fatal = Some(why);
-                        changed = true;
-                    }
-                }
-            }
-            if let Some((e, w)) = ready {
-                self.loader = None;
-                self.install(*e, w);
-            }
+        let messages: Vec<LoadMsg> = match &self.loader {
+            Some(rx) => rx.try_iter().collect(),
+            None => Vec::new(),
+        };
+        for msg in messages {
+            changed = true;
+            self.loaded(msg);
         }
         if let Some(e) = &self.engine {
             if self.search.poll(e) {
@@ -333,6 +331,57 @@ impl App {
         }
         if changed {
             self.needs_draw = true;
+        }
+    }
+
+    /// Applies one message of the background loader.
+    fn loaded(&mut self, msg: LoadMsg) {
+        match msg {
+            LoadMsg::Stage(s) if self.engine.is_some() => {
+                self.foryou.preparing = Some(s.clone());
+                self.lists_pending = Some(s);
+            }
+            LoadMsg::Stage(s) => self.loading_stage = s,
+            LoadMsg::Ready(e, w) => {
+                self.loader = None;
+                self.install(*e, w);
+            }
+            LoadMsg::Usable(e, w) => {
+                let stage = "preparing the lists".to_string();
+                self.foryou.preparing = Some(stage.clone());
+                self.lists_pending = Some(stage);
+                self.install(*e, w);
+            }
+            LoadMsg::Lists(models) => {
+                self.loader = None;
+                self.lists_pending = None;
+                self.foryou.preparing = None;
+                let Some(e) = self.engine.as_mut() else {
+                    return;
+                };
+                match e.adopt_lists(models) {
+                    Ok(()) => {
+                        let names: Vec<String> = e
+                            .list_ids()
+                            .into_iter()
+                            .map(|l| e.list_label(l).to_string())
+                            .collect();
+                        self.status = format!("Lists ready: {}.", names.join(", "));
+                        self.profile_changed();
+                    }
+                    Err(err) => self.status = format!("The lists could not be used: {err}"),
+                }
+            }
+            LoadMsg::Failed(why) if self.engine.is_some() => {
+                // Search and rating keep working; only the lists are missing.
+                self.loader = None;
+                self.lists_pending = None;
+                self.foryou.preparing = None;
+                self.notices.push(format!(
+                    "The recommendation lists could not be made: {why}\nSearch and rating still work; your ratings are saved."
+                ));
+            }
+            LoadMsg::Failed(why) => self.fatal = Some(why),
         }
     }
 
@@ -888,6 +937,9 @@ impl App {
                     self.foryou.refresh(e, false);
                 }
                 self.save_settings();
+            }
+            Retrain if self.lists_pending.is_some() => {
+                self.status = "The lists are still being prepared; retrain once they are.".into();
             }
             Retrain => {
                 if let Some(e) = self.engine.as_mut() {

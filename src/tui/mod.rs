@@ -1,5 +1,5 @@
 //! The terminal app (ratatui). Component style: terminal events become [`Action`]s on a
-//! channel, [`App::update`] applies them to the views and the [`Engine`], each view
+//! channel, [`App::update`] applies them to the views and the [`Engine`](crate::engine::Engine), each view
 //! draws itself. Heavy work (dataset load, training, matching, retraining) runs on
 //! background threads; the UI thread only polls.
 //!
@@ -27,27 +27,38 @@ use std::sync::mpsc;
 use anyhow::Context;
 
 use crate::data::LoadOptions;
-use crate::engine::{Engine, OpenOptions, Stage};
+use crate::engine::{OpenOptions, Stage};
 use crate::profile::ProfileStore;
 
-/// Opens the engine (dataset, the lists' models from their snapshots or by training,
-/// the profile), reporting stages.
-pub fn load_engine(
+/// Opens the engine in two steps on the loader thread: the catalogue and profile first
+/// (sent as [`LoadMsg::Usable`], so search and rating work at once), then every list's
+/// model from its snapshot or by training ([`LoadMsg::Lists`]), reporting stages.
+fn load_engine(
     data_dir: PathBuf,
     load: &LoadOptions,
     profile: &str,
     lists: Option<Vec<String>>,
-    stage: &mut dyn FnMut(String),
-) -> anyhow::Result<(Engine, Vec<String>)> {
+    tx: &mpsc::Sender<LoadMsg>,
+) -> anyhow::Result<()> {
     let store = ProfileStore::default_for(profile)?;
     let mut opts = OpenOptions::new(data_dir, load.clone());
     opts.lists = lists;
-    crate::engine::open(&opts, store, &mut |s: Stage| {
-        stage(match s.overall {
-            Some(f) => format!("{:>3.0}%  {}", f * 100.0, s.message),
-            None => s.message,
-        })
-    })
+    let stage_tx = tx.clone();
+    let models = crate::engine::open_staged(
+        &opts,
+        store,
+        &mut |s: Stage| {
+            let _ = stage_tx.send(LoadMsg::Stage(match s.overall {
+                Some(f) => format!("{:>3.0}%  {}", f * 100.0, s.message),
+                None => s.message,
+            }));
+        },
+        &mut |session, warnings| {
+            let _ = tx.send(LoadMsg::Usable(Box::new(session), warnings));
+        },
+    )?;
+    let _ = tx.send(LoadMsg::Lists(models));
+    Ok(())
 }
 
 /// Runs the terminal app on the dataset in `data_dir` until the user quits.
@@ -79,14 +90,11 @@ pub fn run(
     std::thread::Builder::new()
         .name("reel-load".into())
         .spawn(move || {
-            let stage_tx = tx.clone();
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                load_engine(data_dir, &load, &profile_name, lists, &mut |s| {
-                    let _ = stage_tx.send(LoadMsg::Stage(s));
-                })
+                load_engine(data_dir, &load, &profile_name, lists, &tx)
             }));
             let _ = match result {
-                Ok(Ok((e, w))) => tx.send(LoadMsg::Ready(Box::new(e), w)),
+                Ok(Ok(())) => Ok(()),
                 Ok(Err(err)) => tx.send(LoadMsg::Failed(format!("{err:#}"))),
                 Err(_) => tx.send(LoadMsg::Failed("loading panicked".into())),
             };

@@ -438,6 +438,60 @@ fn config_problems_stay_visible_after_loading() {
     assert!(!render(&mut a, 100, 30).contains("bad TOML"));
 }
 
+// Issue 9: usable before the lists are ------------------------------------------------
+
+/// The first start on a big dataset trains for a while: search, the movie page and
+/// rating must work from the moment the catalogue is read, with For you saying how far
+/// the lists are; they appear when the loader delivers them, ratings made meanwhile
+/// included.
+#[test]
+fn search_and_rating_work_while_the_lists_are_prepared() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ds = fixture();
+    let models = temp_models(&ds);
+    let catalogue = std::sync::Arc::new(models.with_lists(Vec::new()));
+    let store = ProfileStore::new(dir.path(), "staged").expect("store");
+    let session = Engine::new(
+        catalogue,
+        Some(temp_trainers()),
+        UserProfile::new("staged"),
+        Some(store),
+    );
+    let (tx, rx) = mpsc::channel();
+    let mut a = App::loading(&Config::default(), Vec::new(), rx, true);
+    tx.send(LoadMsg::Usable(Box::new(session), Vec::new()))
+        .expect("send");
+    tx.send(LoadMsg::Stage(" 40%  SVD: training (epoch 2/20)".into()))
+        .expect("send");
+    a.tick();
+    // Search and rate at once.
+    burst(&mut a, "/heat\r");
+    let item = a.selected().expect("a search hit is highlighted");
+    assert_eq!(label(&a, item), "Heat (1982)");
+    key(&mut a, '4');
+    assert_eq!(rated(&a), vec![(item, 4.0)]);
+    assert!(a.status.contains("Heat (1982)"), "{}", a.status);
+    // For you says how far the lists are, and has nothing to act on.
+    key(&mut a, 'f');
+    let s = render(&mut a, 100, 30);
+    assert!(
+        s.contains("being prepared") && s.contains("epoch 2/20"),
+        "{s}"
+    );
+    assert_eq!(a.selected(), None);
+    key(&mut a, 'R');
+    assert!(a.status.contains("still being prepared"), "{}", a.status);
+    // The lists arrive: panes appear, the rating made meanwhile is kept.
+    tx.send(LoadMsg::Lists(models)).expect("send");
+    a.tick();
+    assert!(a.status.contains("Lists ready"), "{}", a.status);
+    let s = render(&mut a, 100, 30);
+    assert!(!s.contains("being prepared"), "{s}");
+    assert!(s.contains("Item-based") && s.contains("SVD"), "{s}");
+    assert!(a.selected().is_some());
+    assert_eq!(rated(&a), vec![(item, 4.0)]);
+}
+
 // Structure -------------------------------------------------------------------------
 
 #[test]

@@ -8,7 +8,7 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::{movie_rows, pane_title, Columns, Component, Ctx, MovieTable, Placement};
@@ -69,6 +69,8 @@ pub struct ForYouView {
     /// Genre filter as shown (computed with the lists).
     genre_label: String,
     n_rated: usize,
+    /// While the lists are loading or training: how far along (shown instead of panes).
+    pub preparing: Option<String>,
 }
 
 impl Default for ForYouView {
@@ -81,6 +83,7 @@ impl Default for ForYouView {
             min_ratings: 1,
             genre_label: "all genres".into(),
             n_rated: 0,
+            preparing: None,
         }
     }
 }
@@ -99,7 +102,9 @@ impl ForYouView {
     /// otherwise each list starts over at row 0.
     pub fn refresh(&mut self, e: &Engine, visible: bool) {
         let kinds = offered_lists(e);
-        if self.panes.iter().map(|p| p.kind).ne(kinds.iter().copied()) {
+        // New panes (the lists arrived, or changed) start at their top row.
+        let fresh = self.panes.iter().map(|p| p.kind).ne(kinds.iter().copied());
+        if fresh {
             self.panes = kinds
                 .into_iter()
                 .map(|kind| ListPane {
@@ -145,7 +150,7 @@ impl ForYouView {
                         .join(", ");
                 }
             }
-            let how = if visible {
+            let how = if visible && !fresh {
                 Placement::Follow
             } else {
                 Placement::Top
@@ -257,6 +262,19 @@ impl Component for ForYouView {
         };
         let [head, body] =
             Layout::vertical([Constraint::Length(2), Constraint::Min(4)]).areas(area);
+        if let Some(stage) = self.preparing.as_deref().filter(|_| self.panes.is_empty()) {
+            let text = vec![
+                Line::from(Span::styled("Your lists are being prepared:", t.accent)),
+                Line::from(Span::styled(stage.trim().to_string(), t.base)),
+                Line::from(""),
+                Line::from(Span::styled(
+                    "Meanwhile, search (/) and rate: your ratings count as soon as the lists are ready.",
+                    t.dim,
+                )),
+            ];
+            f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+            return;
+        }
         f.render_widget(Paragraph::new(vec![filter_line, note]), head);
         let n = self.panes.len().max(1) as u32;
         let parts = vec![Constraint::Ratio(1, n); n as usize];
