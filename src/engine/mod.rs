@@ -35,7 +35,7 @@ pub use stats::ItemStats;
 pub type Engine = Session;
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::data::{Dataset, RatingMatrix};
 use crate::models::{registry, top_n, Model, Progress, Recommendation, TopNFilter, Who};
@@ -211,21 +211,32 @@ pub enum ListOrigin {
 pub struct ModelSet {
     dataset: Arc<Dataset>,
     stats: Arc<ItemStats>,
-    search: Arc<SearchIndex>,
+    /// Built on first use (commands that only rank never pay for it), then shared by
+    /// every model set over this dataset.
+    search: Arc<OnceLock<Arc<SearchIndex>>>,
     lists: Vec<TrainedList>,
 }
 
 impl ModelSet {
-    /// A model set from fitted lists (statistics and search index are computed here).
+    /// A model set from fitted lists (statistics are computed here, the search index
+    /// when first needed).
     pub fn new(dataset: Arc<Dataset>, lists: Vec<TrainedList>) -> Self {
         let stats = Arc::new(ItemStats::new(&dataset));
-        let search = Arc::new(SearchIndex::new(&dataset.catalogue, &stats.counts));
         ModelSet {
             dataset,
             stats,
-            search,
+            search: Arc::new(OnceLock::new()),
             lists,
         }
+    }
+
+    fn index(&self) -> &Arc<SearchIndex> {
+        self.search.get_or_init(|| {
+            Arc::new(SearchIndex::new(
+                &self.dataset.catalogue,
+                &self.stats.counts,
+            ))
+        })
     }
 
     /// Fits `trainers` on the dataset.
@@ -316,17 +327,17 @@ impl ModelSet {
 
     /// The search index (shareable with a [`SearchWorker`]).
     pub fn search_index(&self) -> Arc<SearchIndex> {
-        Arc::clone(&self.search)
+        Arc::clone(self.index())
     }
 
     /// Synchronous search (front-ends with a UI thread should use a [`SearchWorker`]).
     pub fn search(&self, query: &str, limit: usize) -> Vec<SearchHit> {
-        self.search.search(query, limit)
+        self.index().search(query, limit)
     }
 
     /// [`ModelSet::search`] with the true number of matches beyond `limit`.
     pub fn search_counted(&self, query: &str, limit: usize) -> SearchResults {
-        self.search.search_counted(query, limit)
+        self.index().search_counted(query, limit)
     }
 
     /// Number of ratings of a movie in the dataset.
@@ -375,7 +386,7 @@ impl ModelSet {
         resolve::resolve_movie(
             &self.dataset.catalogue,
             &self.stats.counts,
-            &self.search,
+            self.index(),
             query,
         )
     }

@@ -280,6 +280,12 @@ pub fn open_staged(
 ) -> anyhow::Result<Arc<ModelSet>> {
     let trainers = trainers_for(opts)?;
     let catalogue = open_catalogue(opts, progress)?;
+    progress(Stage {
+        message: "indexing titles for search".into(),
+        overall: Some(LOAD_SHARE),
+    });
+    // Built here, off the front-end's thread, which searches at once.
+    catalogue.search_index();
     let loaded = store.load()?;
     usable(
         Session::new(
