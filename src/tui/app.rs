@@ -27,7 +27,7 @@ use super::theme::Theme;
 use super::views::details::{DetailsFocus, DetailsView};
 use super::views::foryou::{ForYouView, MIN_RATINGS, YEARS};
 use super::views::lists::{MarkedView, Marks, RatingsView, WatchlistView};
-use super::views::picker::GenrePicker;
+use super::views::picker::{self, GenrePicker, PickOp};
 use super::views::search::SearchView;
 use super::views::{help, predicted_start, Component, Ctx, Placement};
 use crate::engine::{Engine, EngineEvent, ModelSet, SearchWorker};
@@ -97,8 +97,9 @@ pub struct App {
     pub size: Option<(u16, u16)>,
     /// Where settings are remembered (none: not remembered).
     state_file: Option<std::path::PathBuf>,
-    /// A remembered genre filter, resolved once the dataset is loaded.
-    pending_genre: Option<String>,
+    /// A remembered genre filter (included, excluded names), resolved once the dataset
+    /// is loaded.
+    pending_genres: Option<(Vec<String>, Vec<String>)>,
     /// Something changed since the last frame.
     pub needs_draw: bool,
 }
@@ -148,7 +149,7 @@ impl App {
             deferred: VecDeque::new(),
             size: None,
             state_file: None,
-            pending_genre: None,
+            pending_genres: None,
             needs_draw: true,
         }
     }
@@ -184,39 +185,62 @@ impl App {
         if let Some(m) = s.min_ratings.filter(|&m| m < MIN_RATINGS.len()) {
             self.foryou.min_ratings = m;
         }
-        self.pending_genre = s.genre;
+        if s.genres.is_some() || s.exclude_genres.is_some() {
+            self.pending_genres = Some((
+                s.genres.unwrap_or_default(),
+                s.exclude_genres.unwrap_or_default(),
+            ));
+        }
         self.state_file = Some(path);
-        self.resolve_genre();
+        self.resolve_genres();
         self.profile_changed();
     }
 
-    /// Turns a remembered genre name into this dataset's genre index.
-    fn resolve_genre(&mut self) {
+    /// Turns the remembered genre names into this dataset's genre indices; names this
+    /// dataset lacks are left out and said so.
+    fn resolve_genres(&mut self) {
         let Some(e) = &self.engine else { return };
-        let Some(name) = self.pending_genre.take() else {
+        let Some((include, exclude)) = self.pending_genres.take() else {
             return;
         };
         let names = &e.dataset().catalogue.genre_names;
-        match names.iter().position(|g| g.eq_ignore_ascii_case(&name)) {
-            Some(g) => self.foryou.genre = Some(g),
-            None => {
-                self.status =
-                    format!("The remembered genre filter {name:?} is not in this dataset.")
+        let mut missing = Vec::new();
+        let mut find = |wanted: &[String]| -> Vec<usize> {
+            let mut out = Vec::new();
+            for name in wanted {
+                match names.iter().position(|g| g.eq_ignore_ascii_case(name)) {
+                    Some(g) if !out.contains(&g) => out.push(g),
+                    Some(_) => {}
+                    None => missing.push(format!("{name:?}")),
+                }
             }
+            out
+        };
+        self.foryou.genres = find(&include);
+        self.foryou.exclude_genres = find(&exclude);
+        if !missing.is_empty() {
+            self.status = format!(
+                "The remembered genre filter {} is not in this dataset.",
+                missing.join(", ")
+            );
         }
     }
 
     /// Saves the remembered settings (theme, filters, sort).
     fn save_settings(&mut self) {
         let Some(path) = &self.state_file else { return };
-        let genre = self.foryou.genre.and_then(|g| {
-            self.engine
-                .as_ref()
-                .and_then(|e| e.dataset().catalogue.genre_names.get(g).cloned())
-        });
+        let named = |set: &[usize]| -> Vec<String> {
+            self.engine.as_ref().map_or_else(Vec::new, |e| {
+                set.iter()
+                    .filter_map(|&g| e.dataset().catalogue.genre_names.get(g).cloned())
+                    .collect()
+            })
+        };
         let s = super::state::Settings {
             theme: Some(self.theme.name.clone()).filter(|n| n != "no-color"),
-            genre,
+            genres: Some(named(&self.foryou.genres)),
+            exclude_genres: Some(named(&self.foryou.exclude_genres)),
+            genre: None,
             years: Some(self.foryou.years),
             min_ratings: Some(self.foryou.min_ratings),
             sort: Some(self.ratings.sort.name().to_string()),
@@ -239,7 +263,7 @@ impl App {
             format!("{} ratings loaded.", engine.n_rated())
         };
         self.engine = Some(engine);
-        self.resolve_genre();
+        self.resolve_genres();
         // Profile warnings say which entries were skipped: they must be seen.
         const SHOWN: usize = 8;
         let n = warnings.len();
@@ -449,6 +473,13 @@ impl App {
 
     fn map_key(&self, k: &KeyEvent) -> Option<Action> {
         let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+        if let (Some(_), None, KeyCode::Char(c), false) =
+            (&self.genre_picker, self.help, k.code, ctrl)
+        {
+            if let Some(op) = picker::pick_op(c) {
+                return Some(Action::Pick(op));
+            }
+        }
         if self.typing() {
             return match k.code {
                 KeyCode::Char(c) if !ctrl => Some(Action::Input(c)),
@@ -624,6 +655,7 @@ impl App {
             Action::Click { x, y } => self.click(x, y),
             Action::Scroll { x, y, down } => self.scroll(x, y, down),
             Action::Cmd(c) => self.command(c),
+            Action::Pick(op) => self.pick(op),
         }
     }
 
@@ -805,27 +837,36 @@ impl App {
         self.clamp_help();
     }
 
-    /// Keys while the genre picker is open: it moves, Enter picks, q quits; any other
-    /// key closes it.
+    /// Keys while the genre picker is open: it moves, q quits; any other command
+    /// (Enter, Esc, …) closes it. Its own keys arrive as [`Action::Pick`].
     fn picker_command(&mut self, c: Command) {
         let Some(p) = self.genre_picker.as_mut() else {
             return;
         };
         match c {
             Command::Quit => self.quit = true,
-            Command::Open => {
-                self.foryou.genre = p.choice();
-                self.status = format!("Genre filter: {}.", p.choice_label());
-                self.genre_picker = None;
-                // New filter, new lists: they start at the top.
-                if let Some(e) = &self.engine {
-                    self.foryou.refresh(e, false);
-                }
-                self.save_settings();
-            }
             _ if p.navigate(c) => {}
             _ => self.genre_picker = None,
         }
+    }
+
+    /// A picker key: the filter changes at once, so the lists behind the picker show it.
+    fn pick(&mut self, op: PickOp) {
+        let Some(p) = self.genre_picker.as_mut() else {
+            return;
+        };
+        p.apply(op);
+        self.foryou.genres = p.include.clone();
+        self.foryou.exclude_genres = p.exclude.clone();
+        self.status = format!(
+            "Genre filter: {}.",
+            picker::summary(&p.names, &p.include, &p.exclude)
+        );
+        // New filter, new lists: they start at the top.
+        if let Some(e) = &self.engine {
+            self.foryou.refresh(e, false);
+        }
+        self.save_settings();
     }
 
     fn no_movie(&mut self) {
@@ -921,7 +962,11 @@ impl App {
                     .unwrap_or_default();
                 self.details.clear();
                 self.switch(View::ForYou);
-                self.genre_picker = Some(GenrePicker::new(names, self.foryou.genre));
+                self.genre_picker = Some(GenrePicker::new(
+                    names,
+                    &self.foryou.genres,
+                    &self.foryou.exclude_genres,
+                ));
             }
             Years | MinRatings => {
                 match c {
@@ -1261,10 +1306,14 @@ impl App {
             ));
         }
         if self.genre_picker.is_some() {
-            return Line::from(Span::styled(
-                "j/k move · Enter picks · Esc closes · q quits",
-                t.dim,
-            ));
+            let mut spans = Vec::new();
+            for (key, what) in picker::PICKER_KEYS {
+                spans.push(Span::styled(*key, t.accent));
+                spans.push(Span::styled(format!(" {what}  "), t.dim));
+            }
+            spans.push(Span::styled(self.keymap.short(Command::Quit), t.accent));
+            spans.push(Span::styled(" quit", t.dim));
+            return Line::from(spans);
         }
         if self.typing() {
             return Line::from(Span::styled(

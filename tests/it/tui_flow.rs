@@ -1,6 +1,7 @@
 //! Driving the app with key events on real data (ml-latest-small read in place;
 //! REEL_TEST_DATA overrides): search → open → rate → both lists change, the profile file
-//! holds the ratings; a restart brings the profile back.
+//! holds the ratings; a restart brings the profile back. The genre picker on the same
+//! data with quick stand-in models.
 
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
@@ -170,4 +171,138 @@ fn search_open_rate_updates_lists_and_profile_then_restart() {
     // Undo in the new session has nothing to undo; quitting works.
     press(&mut again, KeyCode::Char('q'));
     assert!(again.quit);
+}
+
+/// ml-latest-small, loaded once for the tests below.
+fn real_data() -> Arc<reel::data::Dataset> {
+    static DS: std::sync::OnceLock<Arc<reel::data::Dataset>> = std::sync::OnceLock::new();
+    Arc::clone(DS.get_or_init(|| {
+        Arc::new(
+            reel::data::load(
+                &data_dir(),
+                &LoadOptions {
+                    lenient: false,
+                    cache: CacheMode::Off,
+                },
+            )
+            .expect("load"),
+        )
+    }))
+}
+
+/// An app on the real catalogue with quick stand-in models and an empty profile.
+fn quick_app(profiles: &Path) -> App {
+    start(
+        profiles,
+        real_data(),
+        &crate::engine_support::temp_trainers(),
+    )
+}
+
+fn key(app: &mut App, c: char) {
+    press(app, KeyCode::Char(c));
+}
+
+/// Moves the picker's cursor to the genre `name`.
+fn picker_to(app: &mut App, name: &str) {
+    let g = app
+        .genre_picker
+        .as_ref()
+        .and_then(|p| p.names.iter().position(|n| n == name))
+        .expect("genre listed");
+    press(app, KeyCode::Home);
+    for _ in 0..g {
+        key(app, 'j');
+    }
+}
+
+/// Issue 8: the genre picker includes several genres and excludes others; the list
+/// shows each genre's state, and the For-you lists and their title follow.
+#[test]
+fn genre_picker_includes_two_genres_and_excludes_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut app = quick_app(dir.path());
+    app.use_state_file(dir.path().join("state.toml"));
+    key(&mut app, 'c');
+    assert!(app.genre_picker.is_some());
+    picker_to(&mut app, "Comedy");
+    key(&mut app, ' ');
+    picker_to(&mut app, "Drama");
+    key(&mut app, ' ');
+    picker_to(&mut app, "Romance");
+    key(&mut app, 'x');
+    // x toggles exclusion, it does not hide a movie while the picker is open.
+    assert!(app.engine.as_ref().is_some_and(|e| e.n_rated() == 0));
+    let s = screen_at(&mut app, 100, 40);
+    assert!(s.contains("[+] Comedy"), "{s}");
+    assert!(s.contains("[+] Drama"), "{s}");
+    assert!(s.contains("[−] Romance"), "{s}");
+    assert!(s.contains("[ ] Action"), "{s}");
+    assert!(s.contains("Genres: 2 in, 1 out"), "{s}");
+    assert!(s.contains("Space include"), "hint bar: {s}");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.genre_picker.is_none());
+    let s = screen(&mut app);
+    assert!(s.contains("Filters: Comedy or Drama, not Romance"), "{s}");
+    let e = app.engine.as_ref().expect("engine");
+    let cat = &e.dataset().catalogue;
+    let g = |n: &str| cat.genre_index(n).expect("genre");
+    let (comedy, drama, romance) = (g("Comedy"), g("Drama"), g("Romance"));
+    assert_eq!(
+        app.foryou.genres,
+        vec![comedy.min(drama), comedy.max(drama)]
+    );
+    assert_eq!(app.foryou.exclude_genres, vec![romance]);
+    let mut kinds = (false, false);
+    for pane in &app.foryou.panes {
+        assert!(!pane.table.is_empty());
+        // A new filter is a new list: it starts at its top row.
+        assert_eq!(pane.table.state.selected(), Some(0));
+        for item in pane.table.items() {
+            let m = cat.movie(item);
+            assert!(
+                m.genres.contains(comedy) || m.genres.contains(drama),
+                "{}",
+                m.title
+            );
+            assert!(!m.genres.contains(romance), "{}", m.title);
+            kinds.0 |= m.genres.contains(comedy);
+            kinds.1 |= m.genres.contains(drama);
+        }
+    }
+    assert_eq!(kinds, (true, true), "any of the included genres, not all");
+    // Remembered by name; c in the picker clears everything.
+    let text = std::fs::read_to_string(dir.path().join("state.toml")).expect("state");
+    assert!(text.contains("exclude_genres = [\"Romance\"]"), "{text}");
+    key(&mut app, 'c');
+    key(&mut app, 'c');
+    press(&mut app, KeyCode::Esc);
+    assert!(app.foryou.genres.is_empty() && app.foryou.exclude_genres.is_empty());
+    assert!(screen(&mut app).contains("Filters: all genres"));
+}
+
+/// Issue 8: a state file from the single-genre picker (`genre = "…"`) still loads, as
+/// a filter of that one genre.
+#[test]
+fn an_old_single_genre_state_file_still_loads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state.toml");
+    std::fs::write(&state, "theme = \"dark\"\ngenre = \"Horror\"\nyears = 3\n").expect("write");
+    let mut app = quick_app(dir.path());
+    app.use_state_file(state.clone());
+    assert!(app.notices.is_empty(), "{:?}", app.notices);
+    let horror = app
+        .engine
+        .as_ref()
+        .and_then(|e| e.dataset().catalogue.genre_index("Horror"))
+        .expect("Horror");
+    assert_eq!(app.foryou.genres, vec![horror]);
+    assert_eq!(app.foryou.years, 3);
+    key(&mut app, 'f');
+    assert!(screen(&mut app).contains("Filters: Horror · 1990s"));
+    // The next save writes the new keys only.
+    key(&mut app, 'y');
+    let text = std::fs::read_to_string(&state).expect("state");
+    assert!(text.contains("genres = [\"Horror\"]"), "{text}");
+    assert!(!text.contains("genre = "), "{text}");
 }
