@@ -18,6 +18,7 @@
 //! model set was built with, in order, and name them by [`ListId`].
 
 mod filter;
+pub mod import;
 pub mod open;
 pub mod resolve;
 pub mod search;

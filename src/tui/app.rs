@@ -26,6 +26,7 @@ use super::keymap::{commands, Command, Keymap, Scope};
 use super::theme::Theme;
 use super::views::details::{DetailsFocus, DetailsView};
 use super::views::foryou::{ForYouView, MIN_RATINGS, YEARS};
+use super::views::import::{ImportStep, ImportView};
 use super::views::lists::{MarkedView, Marks, RatingsView, WatchlistView};
 use super::views::picker::{self, GenrePicker, PickOp};
 use super::views::search::SearchView;
@@ -78,6 +79,10 @@ pub struct App {
     pub help: Option<usize>,
     /// The genre picker, when open.
     pub genre_picker: Option<GenrePicker>,
+    /// The import screen, when open (over the view it was opened from).
+    pub import: Option<ImportView>,
+    /// Opens a URL in the browser (replaceable, so tests see the URL instead).
+    opener: Box<Opener>,
     pub quit: bool,
     /// Ctrl-Z asked the terminal loop to suspend.
     pub suspend: bool,
@@ -102,6 +107,15 @@ pub struct App {
     pending_genres: Option<(Vec<String>, Vec<String>)>,
     /// Something changed since the last frame.
     pub needs_draw: bool,
+}
+
+/// How the app opens a link: the URL, or why it could not.
+pub type Opener = dyn Fn(&str) -> Result<(), String>;
+
+/// The system's browser, through the `opener` crate ($BROWSER, else the desktop's
+/// handler).
+fn system_opener(url: &str) -> Result<(), String> {
+    opener::open_browser(url).map_err(|e| e.to_string())
 }
 
 fn is_ctrl(k: &KeyEvent, c: char) -> bool {
@@ -134,6 +148,8 @@ impl App {
             details: Vec::new(),
             help: None,
             genre_picker: None,
+            import: None,
+            opener: Box::new(system_opener),
             quit: false,
             suspend: false,
             theme,
@@ -161,6 +177,12 @@ impl App {
         app.loader = None;
         app.install(engine, Vec::new());
         app
+    }
+
+    /// Replaces how links are opened (tests record the URL instead of starting a
+    /// browser).
+    pub fn set_opener(&mut self, opener: Box<Opener>) {
+        self.opener = opener;
     }
 
     /// Remembers settings in `path` from now on, and applies those saved there.
@@ -324,6 +346,7 @@ impl App {
                 self.replay();
             }
         }
+        changed |= self.poll_import(None);
         if self.search.waited().is_some_and(|w| w > SEARCH_PATIENCE) {
             self.search.give_up();
             let n = self.deferred.len();
@@ -355,6 +378,92 @@ impl App {
         }
         if changed {
             self.needs_draw = true;
+        }
+    }
+
+    /// Takes the import's dry-run answer if it has arrived, waiting up to `wait`;
+    /// true if it did.
+    fn poll_import(&mut self, wait: Option<Duration>) -> bool {
+        use std::sync::mpsc::{RecvTimeoutError, TryRecvError};
+        let Some(v) = self.import.as_mut() else {
+            return false;
+        };
+        let Some(rx) = &v.job else { return false };
+        let lost = || Err("the import stopped unexpectedly; nothing was imported".to_string());
+        let answer = match wait {
+            None => match rx.try_recv() {
+                Ok(a) => a,
+                Err(TryRecvError::Empty) => return false,
+                Err(TryRecvError::Disconnected) => lost(),
+            },
+            Some(d) => match rx.recv_timeout(d) {
+                Ok(a) => a,
+                Err(RecvTimeoutError::Timeout) => return false,
+                Err(RecvTimeoutError::Disconnected) => lost(),
+            },
+        };
+        v.answered(answer);
+        true
+    }
+
+    /// Starts the dry run of the import form on a background thread (a big export
+    /// takes a while to read and match).
+    fn start_import(&mut self) {
+        let (Some(e), Some(v)) = (&self.engine, self.import.as_mut()) else {
+            return;
+        };
+        let job = e.import_job(&v.path, v.format(), v.mode);
+        let (tx, rx) = mpsc::channel();
+        v.job = Some(rx);
+        std::thread::spawn(move || {
+            // The screen may have been left meanwhile: then nobody listens.
+            let _ = tx.send(job.run().map_err(|e| e.to_string()));
+        });
+    }
+
+    /// Imports what the dry run showed, in one atomic write, and says how many
+    /// ratings went into which profile.
+    fn apply_import(&mut self) {
+        let (Some(e), Some(v)) = (self.engine.as_mut(), self.import.as_mut()) else {
+            return;
+        };
+        let Some(preview) = v.preview.as_ref() else {
+            return;
+        };
+        match e.import_apply(preview) {
+            Ok(r) => {
+                let c = &r.changes;
+                self.status = format!(
+                    "Imported {} ratings into profile {} ({} new, {} updated; {} added to the watchlist).",
+                    c.added + c.updated,
+                    r.profile,
+                    c.added,
+                    c.updated,
+                    c.watchlist_added
+                );
+                self.import = None;
+                self.profile_changed();
+            }
+            Err(err) => {
+                v.answered(Err(err.to_string()));
+            }
+        }
+    }
+
+    /// A key on the import screen.
+    fn import_key(&mut self, k: &KeyEvent) {
+        let Some(v) = self.import.as_mut() else {
+            return;
+        };
+        match v.key(k) {
+            ImportStep::Stay => {}
+            ImportStep::DryRun => self.start_import(),
+            ImportStep::Apply => self.apply_import(),
+            ImportStep::Close => {
+                self.import = None;
+                self.status = "Import closed; nothing was imported.".into();
+            }
+            ImportStep::Quit => self.quit = true,
         }
     }
 
@@ -413,6 +522,7 @@ impl App {
     /// are applied: for tests and scripts.
     pub fn settle(&mut self) {
         self.process();
+        self.poll_import(Some(Duration::from_secs(30)));
         for _ in 0..100 {
             let answered = match &self.engine {
                 Some(e) => self.search.wait(e, Duration::from_secs(10)),
@@ -518,6 +628,9 @@ impl App {
 
     /// The visible view: the top movie page, else the current tab.
     fn component(&self) -> &dyn Component {
+        if let Some(v) = &self.import {
+            return v;
+        }
         if let Some(d) = self.details.last() {
             return d;
         }
@@ -531,6 +644,9 @@ impl App {
     }
 
     fn component_mut(&mut self) -> &mut dyn Component {
+        if let Some(v) = &mut self.import {
+            return v;
+        }
         if let Some(d) = self.details.last_mut() {
             return d;
         }
@@ -598,6 +714,19 @@ impl App {
             match &action {
                 Action::Key(k) if self.keymap.command(k) == Some(Command::Quit) => self.quit = true,
                 Action::Key(_) | Action::Click { .. } => self.notices.clear(),
+                _ => {}
+            }
+            return;
+        }
+        // The import screen takes its keys and pastes itself (it has a text field).
+        if self.import.is_some() && self.deferred.is_empty() {
+            match &action {
+                Action::Key(k) => self.import_key(k),
+                Action::Paste(text) => {
+                    if let Some(v) = self.import.as_mut() {
+                        v.paste(text);
+                    }
+                }
                 _ => {}
             }
             return;
@@ -994,6 +1123,17 @@ impl App {
                     };
                 }
             }
+            Import => {
+                let name = self
+                    .engine
+                    .as_ref()
+                    .map(|e| e.profile().name.clone())
+                    .unwrap_or_default();
+                self.import = Some(ImportView::new(&name));
+                self.status =
+                    format!("Import into profile {name}: nothing changes before you confirm.");
+            }
+            OpenImdb | OpenTmdb => self.open_link(c == OpenImdb),
             Theme => {
                 let next = if self.theme.name == "dark" {
                     "light"
@@ -1004,6 +1144,32 @@ impl App {
                 self.save_settings();
             }
         }
+    }
+
+    /// `b`/`B` on a movie page: opens the page's movie on IMDb or TMDB (from the
+    /// dataset's links) and names the movie and the URL.
+    fn open_link(&mut self, imdb: bool) {
+        let site = if imdb { "IMDb" } else { "TMDB" };
+        let Some(d) = self.details.last() else {
+            self.status = format!(
+                "Links are on a movie's page: {} opens the highlighted movie.",
+                self.keymap.short(Command::Open)
+            );
+            return;
+        };
+        let label = d.facts.row.label();
+        let url = if imdb {
+            d.facts.imdb.clone()
+        } else {
+            d.facts.tmdb.clone()
+        };
+        self.status = match url {
+            None => format!("{label} has no {site} link in this dataset (links.csv)."),
+            Some(url) => match (self.opener)(&url) {
+                Ok(()) => format!("Opened {label} on {site}: {url}"),
+                Err(why) => format!("Could not open {url} for {label}: {why}"),
+            },
+        };
     }
 
     /// Esc: closes the top page, else clears the search, else goes back to the search
@@ -1173,7 +1339,7 @@ impl App {
             vec![Span::styled(" reel ", t.title)]
         };
         for (v, c, n) in names {
-            let style = if v == self.view && self.details.is_empty() {
+            let style = if v == self.view && self.details.is_empty() && self.import.is_none() {
                 t.selected
             } else {
                 t.dim
@@ -1304,6 +1470,14 @@ impl App {
                 "j/k scroll · Esc or ? closes · q quits",
                 t.dim,
             ));
+        }
+        if let Some(v) = &self.import {
+            let mut spans = Vec::new();
+            for (key, what) in v.keys() {
+                spans.push(Span::styled(*key, t.accent));
+                spans.push(Span::styled(format!(" {what}  "), t.dim));
+            }
+            return Line::from(spans);
         }
         if self.genre_picker.is_some() {
             let mut spans = Vec::new();
