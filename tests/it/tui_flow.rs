@@ -64,16 +64,7 @@ fn screen_at(app: &mut App, w: u16, h: u16) -> String {
 
 #[test]
 fn search_open_rate_updates_lists_and_profile_then_restart() {
-    let ds = Arc::new(
-        reel::data::load(
-            &data_dir(),
-            &LoadOptions {
-                lenient: false,
-                cache: CacheMode::Off,
-            },
-        )
-        .expect("load"),
-    );
+    let ds = real_data();
     let trainers = Trainers::standard();
     let dir = tempfile::tempdir().expect("tempdir");
     let mut app = start(dir.path(), Arc::clone(&ds), &trainers);
@@ -173,7 +164,7 @@ fn search_open_rate_updates_lists_and_profile_then_restart() {
     assert!(again.quit);
 }
 
-/// ml-latest-small, loaded once for the tests below.
+/// ml-latest-small, loaded once for the tests of this module.
 fn real_data() -> Arc<reel::data::Dataset> {
     static DS: std::sync::OnceLock<Arc<reel::data::Dataset>> = std::sync::OnceLock::new();
     Arc::clone(DS.get_or_init(|| {

@@ -169,7 +169,7 @@ impl ImportView {
     }
 
     /// Back to the form (keeping what was typed); the running dry run is dropped.
-    fn to_form(&mut self) {
+    fn back_to_form(&mut self) {
         self.job = None;
         self.preview = None;
         self.report.clear();
@@ -187,7 +187,7 @@ impl ImportView {
             Stage::Form => self.form_key(k.code, ctrl),
             Stage::Reading => match k.code {
                 KeyCode::Esc => {
-                    self.to_form();
+                    self.back_to_form();
                     ImportStep::Stay
                 }
                 KeyCode::Char('q') => ImportStep::Quit,
@@ -196,7 +196,7 @@ impl ImportView {
             Stage::Report => {
                 let page = self.report_rows.max(2) - 1;
                 match k.code {
-                    KeyCode::Esc => self.to_form(),
+                    KeyCode::Esc => self.back_to_form(),
                     KeyCode::Enter | KeyCode::Char('y') => return ImportStep::Apply,
                     KeyCode::Char('q') => return ImportStep::Quit,
                     KeyCode::Down | KeyCode::Char('j') => self.scroll += 1,
