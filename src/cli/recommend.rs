@@ -23,9 +23,12 @@ pub struct RecommendArgs {
     /// Which list: item-knn (item-based kNN), svd, or both ("item" is item-knn).
     #[arg(long, alias = "list", default_value = "both")]
     pub algo: String,
-    /// Only this genre (e.g. Comedy).
-    #[arg(long)]
-    pub genre: Option<String>,
+    /// Only these genres (any of them), e.g. Comedy or Comedy,Drama; repeatable.
+    #[arg(long, value_name = "G[,G…]", value_delimiter = ',')]
+    pub genre: Vec<String>,
+    /// Leave out movies of these genres, e.g. Horror or Horror,Documentary; repeatable.
+    #[arg(long, value_name = "G[,G…]", value_delimiter = ',')]
+    pub exclude_genre: Vec<String>,
     /// Year range, e.g. 1990-1999 (either end may be left out: 2000-).
     #[arg(long)]
     pub years: Option<String>,
@@ -112,20 +115,14 @@ pub fn run(data: &DataArgs, profile_name: &str, args: &RecommendArgs) -> Result<
         (None, Some(p)) => p,
         (None, None) => UserProfile::new(profile_name),
     };
-    let genre = match &args.genre {
-        Some(g) => Some(ds.catalogue.genre_index(g).with_context(|| {
-            format!(
-                "unknown genre {g:?}; genres: {}",
-                ds.catalogue.genre_names.join(", ")
-            )
-        })?),
-        None => None,
-    };
-    let filter = RecFilter {
-        genre,
+    let mut filter = RecFilter {
         years: args.years.as_deref().map(parse_years).transpose()?,
         min_ratings: args.min_ratings,
+        ..RecFilter::default()
     };
+    filter
+        .set_genres_by_name(&ds.catalogue, &args.genre, &args.exclude_genre)
+        .map_err(anyhow::Error::msg)?;
     let lists: Vec<ListId> = match args.algo.as_str() {
         "both" | "all" => models.list_ids(),
         "item" => vec![models.list_named("item-knn").context("no item-knn list")?],

@@ -17,6 +17,8 @@
 //! ([`crate::models::registry`]) and a label; the front-ends show whatever lists the
 //! model set was built with, in order, and name them by [`ListId`].
 
+mod filter;
+pub mod import;
 pub mod open;
 pub mod resolve;
 pub mod search;
@@ -143,8 +145,11 @@ impl Trainers {
 /// Which candidates a recommendation list may contain.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecFilter {
-    /// Genre index (into `Catalogue::genre_names`).
-    pub genre: Option<usize>,
+    /// Genre indices (into `Catalogue::genre_names`): a movie passes with any of them;
+    /// empty: every genre.
+    pub genres: Vec<usize>,
+    /// Genre indices a movie must have none of.
+    pub exclude_genres: Vec<usize>,
     /// Inclusive year range; movies without a year are left out when set.
     pub years: Option<(u16, u16)>,
     /// Minimum number of ratings in the dataset.
@@ -396,10 +401,11 @@ impl ModelSet {
         if m.placeholder {
             return false;
         }
-        if let Some(g) = filter.genre {
-            if !m.genres.contains(g) {
-                return false;
-            }
+        if !filter.genres.is_empty() && !filter.genres.iter().any(|&g| m.genres.contains(g)) {
+            return false;
+        }
+        if filter.exclude_genres.iter().any(|&g| m.genres.contains(g)) {
+            return false;
         }
         if let Some((lo, hi)) = filter.years {
             match m.year {

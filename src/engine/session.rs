@@ -272,6 +272,18 @@ impl Session {
         !self.undo.is_empty()
     }
 
+    /// Makes `profile` this session's profile and saves it (an import): undo starts
+    /// over, since its steps were about the profile replaced.
+    pub(super) fn adopt_profile(&mut self, profile: UserProfile) -> Result<(), EngineError> {
+        if let Some(store) = &self.store {
+            store.save(&profile)?;
+        }
+        self.profile = profile;
+        self.undo.clear();
+        self.resolved = self.profile.resolve(&self.dataset().catalogue);
+        Ok(())
+    }
+
     fn changed(&mut self) -> Result<(), EngineError> {
         self.resolved = self.profile.resolve(&self.dataset().catalogue);
         if let Some(store) = &self.store {

@@ -449,7 +449,25 @@ pub fn import_into(
     } else {
         store.load()?
     };
-    let existing = loaded.profile;
+    let (profile, mut report) = plan(store, parsed, &resolved, &loaded.profile, mode)?;
+    report.warnings = loaded.warnings;
+    if !dry_run {
+        store.save(&profile)?;
+        report.dry_run = false;
+    }
+    Ok(report)
+}
+
+/// What importing `resolved` (read from `parsed`) into `existing`, the profile of
+/// `store`, makes: the new profile and the report of a dry run. Writes nothing. An
+/// import into a non-empty profile without merge or replace is an error.
+pub fn plan(
+    store: &ProfileStore,
+    parsed: &Parsed,
+    resolved: &Resolved,
+    existing: &UserProfile,
+    mode: Mode,
+) -> Result<(UserProfile, ImportReport), ImportError> {
     if mode == Mode::New && !existing.is_empty() {
         return Err(ImportError::NotEmpty {
             name: store.name().to_string(),
@@ -459,28 +477,26 @@ pub fn import_into(
             path: store.path().display().to_string(),
         });
     }
-    let (mut profile, changes) = apply(&existing, &resolved, mode);
+    let (mut profile, changes) = apply(existing, resolved, mode);
     profile.name = store.name().to_string();
-    if !dry_run {
-        store.save(&profile)?;
-    }
-    Ok(ImportReport {
+    let report = ImportReport {
         profile: store.name().to_string(),
         path: store.path().display().to_string(),
         format: parsed.format,
         files: parsed.files.clone(),
         mode,
-        dry_run,
+        dry_run: true,
         rows: resolved.rows,
         ratings: resolved.incoming.ratings.len(),
         watchlist: resolved.incoming.watchlist.len(),
         not_interested: resolved.incoming.not_interested.len(),
         changes,
-        matched_by: resolved.matched_by,
-        skipped: resolved.skipped,
-        unmatched: resolved.unmatched,
-        warnings: loaded.warnings,
-    })
+        matched_by: resolved.matched_by.clone(),
+        skipped: resolved.skipped.clone(),
+        unmatched: resolved.unmatched.clone(),
+        warnings: Vec::new(),
+    };
+    Ok((profile, report))
 }
 
 impl ImportReport {

@@ -328,8 +328,10 @@ pub struct RecRequest {
     pub n: Option<usize>,
     /// A list name (`item-knn`, `svd`, as configured) or `both` (every list; default).
     pub list: Option<String>,
-    /// Only this genre, e.g. `Comedy`.
+    /// Only these genres (any of them), e.g. `Comedy` or `Comedy,Drama`.
     pub genre: Option<String>,
+    /// Leave out these genres, e.g. `Horror` or `Horror,Documentary`.
+    pub exclude_genre: Option<String>,
     /// Year range `FROM-TO`, e.g. `1990-1999` (either end may be left out).
     pub years: Option<String>,
     /// Minimum MovieLens ratings a movie needs (default 10).
@@ -345,8 +347,10 @@ pub struct RecQuery {
     pub n: Option<usize>,
     /// A list name (`item-knn`, `svd`, as configured) or `both` (every list; default).
     pub list: Option<String>,
-    /// Only this genre, e.g. `Comedy`.
+    /// Only these genres (any of them), e.g. `Comedy` or `Comedy,Drama`.
     pub genre: Option<String>,
+    /// Leave out these genres, e.g. `Horror` or `Horror,Documentary`.
+    pub exclude_genre: Option<String>,
     /// Year range `FROM-TO`, e.g. `1990-1999`.
     pub years: Option<String>,
     /// Minimum MovieLens ratings a movie needs (default 10).
@@ -397,7 +401,7 @@ fn rec_options(
     m: &Models,
     n: Option<usize>,
     list: Option<&str>,
-    genre: Option<&str>,
+    genres: (Option<&str>, Option<&str>),
     years: Option<&str>,
     min_ratings: Option<u32>,
 ) -> Result<RecOptions, ApiError> {
@@ -417,31 +421,24 @@ fn rec_options(
             ))
         }
     };
-    let genre = match genre {
-        None => None,
-        Some(g) => Some(m.catalogue().genre_index(g).ok_or_else(|| {
-            ApiError::invalid(
-                "unknown_genre",
-                format!(
-                    "unknown genre {g:?}; genres: {}",
-                    m.catalogue().genre_names.join(", ")
-                ),
-            )
-        })?),
-    };
     let years = years
         .map(crate::cli::recommend::parse_years)
         .transpose()
         .map_err(|e| ApiError::invalid("bad_years", format!("{e:#}")))?;
-    Ok(RecOptions {
-        n,
-        lists,
-        filter: RecFilter {
-            genre,
-            years,
-            min_ratings: min_ratings.unwrap_or(10),
-        },
-    })
+    let mut filter = RecFilter {
+        years,
+        min_ratings: min_ratings.unwrap_or(10),
+        ..RecFilter::default()
+    };
+    // Comma-separated names; one genre is a list of one.
+    let split = |v: Option<&str>| -> Vec<String> {
+        v.map(|v| v.split(',').map(str::to_string).collect())
+            .unwrap_or_default()
+    };
+    filter
+        .set_genres_by_name(m.catalogue(), &split(genres.0), &split(genres.1))
+        .map_err(|why| ApiError::invalid("unknown_genre", why))?;
+    Ok(RecOptions { n, lists, filter })
 }
 
 /// Builds every asked-for list for (item, stars) ratings sorted by item.
@@ -506,7 +503,7 @@ pub async fn recommend(
         &m,
         req.n,
         req.list.as_deref(),
-        req.genre.as_deref(),
+        (req.genre.as_deref(), req.exclude_genre.as_deref()),
         req.years.as_deref(),
         req.min_ratings,
     )?;
@@ -849,7 +846,7 @@ pub async fn user_recommendations(
         &m,
         query.n,
         query.list.as_deref(),
-        query.genre.as_deref(),
+        (query.genre.as_deref(), query.exclude_genre.as_deref()),
         query.years.as_deref(),
         query.min_ratings,
     )?;

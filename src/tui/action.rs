@@ -30,6 +30,8 @@ pub enum Action {
         y: u16,
         down: bool,
     },
+    /// A key of the genre picker's own (include, exclude, clear).
+    Pick(super::views::picker::PickOp),
     /// The terminal's new size.
     Resize(u16, u16),
 }

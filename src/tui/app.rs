@@ -26,8 +26,9 @@ use super::keymap::{commands, Command, Keymap, Scope};
 use super::theme::Theme;
 use super::views::details::{DetailsFocus, DetailsView};
 use super::views::foryou::{ForYouView, MIN_RATINGS, YEARS};
+use super::views::import::{ImportStep, ImportView};
 use super::views::lists::{MarkedView, Marks, RatingsView, WatchlistView};
-use super::views::picker::GenrePicker;
+use super::views::picker::{self, GenrePicker, PickOp};
 use super::views::search::SearchView;
 use super::views::{help, predicted_start, Component, Ctx, Placement};
 use crate::engine::{Engine, EngineEvent, ModelSet, SearchWorker};
@@ -78,6 +79,10 @@ pub struct App {
     pub help: Option<usize>,
     /// The genre picker, when open.
     pub genre_picker: Option<GenrePicker>,
+    /// The import screen, when open (over the view it was opened from).
+    pub import: Option<ImportView>,
+    /// Opens a URL in the browser (replaceable, so tests see the URL instead).
+    opener: Box<Opener>,
     pub quit: bool,
     /// Ctrl-Z asked the terminal loop to suspend.
     pub suspend: bool,
@@ -97,10 +102,20 @@ pub struct App {
     pub size: Option<(u16, u16)>,
     /// Where settings are remembered (none: not remembered).
     state_file: Option<std::path::PathBuf>,
-    /// A remembered genre filter, resolved once the dataset is loaded.
-    pending_genre: Option<String>,
+    /// A remembered genre filter (included, excluded names), resolved once the dataset
+    /// is loaded.
+    pending_genres: Option<(Vec<String>, Vec<String>)>,
     /// Something changed since the last frame.
     pub needs_draw: bool,
+}
+
+/// How the app opens a link: the URL, or why it could not.
+pub type Opener = dyn Fn(&str) -> Result<(), String>;
+
+/// The system's browser, through the `opener` crate ($BROWSER, else the desktop's
+/// handler).
+fn system_opener(url: &str) -> Result<(), String> {
+    opener::open_browser(url).map_err(|e| e.to_string())
 }
 
 fn is_ctrl(k: &KeyEvent, c: char) -> bool {
@@ -133,6 +148,8 @@ impl App {
             details: Vec::new(),
             help: None,
             genre_picker: None,
+            import: None,
+            opener: Box::new(system_opener),
             quit: false,
             suspend: false,
             theme,
@@ -148,7 +165,7 @@ impl App {
             deferred: VecDeque::new(),
             size: None,
             state_file: None,
-            pending_genre: None,
+            pending_genres: None,
             needs_draw: true,
         }
     }
@@ -160,6 +177,12 @@ impl App {
         app.loader = None;
         app.install(engine, Vec::new());
         app
+    }
+
+    /// Replaces how links are opened (tests record the URL instead of starting a
+    /// browser).
+    pub fn set_opener(&mut self, opener: Box<Opener>) {
+        self.opener = opener;
     }
 
     /// Remembers settings in `path` from now on, and applies those saved there.
@@ -184,39 +207,62 @@ impl App {
         if let Some(m) = s.min_ratings.filter(|&m| m < MIN_RATINGS.len()) {
             self.foryou.min_ratings = m;
         }
-        self.pending_genre = s.genre;
+        if s.genres.is_some() || s.exclude_genres.is_some() {
+            self.pending_genres = Some((
+                s.genres.unwrap_or_default(),
+                s.exclude_genres.unwrap_or_default(),
+            ));
+        }
         self.state_file = Some(path);
-        self.resolve_genre();
+        self.resolve_genres();
         self.profile_changed();
     }
 
-    /// Turns a remembered genre name into this dataset's genre index.
-    fn resolve_genre(&mut self) {
+    /// Turns the remembered genre names into this dataset's genre indices; names this
+    /// dataset lacks are left out and said so.
+    fn resolve_genres(&mut self) {
         let Some(e) = &self.engine else { return };
-        let Some(name) = self.pending_genre.take() else {
+        let Some((include, exclude)) = self.pending_genres.take() else {
             return;
         };
         let names = &e.dataset().catalogue.genre_names;
-        match names.iter().position(|g| g.eq_ignore_ascii_case(&name)) {
-            Some(g) => self.foryou.genre = Some(g),
-            None => {
-                self.status =
-                    format!("The remembered genre filter {name:?} is not in this dataset.")
+        let mut missing = Vec::new();
+        let mut find = |wanted: &[String]| -> Vec<usize> {
+            let mut out = Vec::new();
+            for name in wanted {
+                match names.iter().position(|g| g.eq_ignore_ascii_case(name)) {
+                    Some(g) if !out.contains(&g) => out.push(g),
+                    Some(_) => {}
+                    None => missing.push(format!("{name:?}")),
+                }
             }
+            out
+        };
+        self.foryou.genres = find(&include);
+        self.foryou.exclude_genres = find(&exclude);
+        if !missing.is_empty() {
+            self.status = format!(
+                "The remembered genre filter {} is not in this dataset.",
+                missing.join(", ")
+            );
         }
     }
 
     /// Saves the remembered settings (theme, filters, sort).
     fn save_settings(&mut self) {
         let Some(path) = &self.state_file else { return };
-        let genre = self.foryou.genre.and_then(|g| {
-            self.engine
-                .as_ref()
-                .and_then(|e| e.dataset().catalogue.genre_names.get(g).cloned())
-        });
+        let named = |set: &[usize]| -> Vec<String> {
+            self.engine.as_ref().map_or_else(Vec::new, |e| {
+                set.iter()
+                    .filter_map(|&g| e.dataset().catalogue.genre_names.get(g).cloned())
+                    .collect()
+            })
+        };
         let s = super::state::Settings {
             theme: Some(self.theme.name.clone()).filter(|n| n != "no-color"),
-            genre,
+            genres: Some(named(&self.foryou.genres)),
+            exclude_genres: Some(named(&self.foryou.exclude_genres)),
+            genre: None,
             years: Some(self.foryou.years),
             min_ratings: Some(self.foryou.min_ratings),
             sort: Some(self.ratings.sort.name().to_string()),
@@ -239,7 +285,7 @@ impl App {
             format!("{} ratings loaded.", engine.n_rated())
         };
         self.engine = Some(engine);
-        self.resolve_genre();
+        self.resolve_genres();
         // Profile warnings say which entries were skipped: they must be seen.
         const SHOWN: usize = 8;
         let n = warnings.len();
@@ -300,6 +346,7 @@ impl App {
                 self.replay();
             }
         }
+        changed |= self.poll_import(None);
         if self.search.waited().is_some_and(|w| w > SEARCH_PATIENCE) {
             self.search.give_up();
             let n = self.deferred.len();
@@ -331,6 +378,92 @@ impl App {
         }
         if changed {
             self.needs_draw = true;
+        }
+    }
+
+    /// Takes the import's dry-run answer if it has arrived, waiting up to `wait`;
+    /// true if it did.
+    fn poll_import(&mut self, wait: Option<Duration>) -> bool {
+        use std::sync::mpsc::{RecvTimeoutError, TryRecvError};
+        let Some(v) = self.import.as_mut() else {
+            return false;
+        };
+        let Some(rx) = &v.job else { return false };
+        let lost = || Err("the import stopped unexpectedly; nothing was imported".to_string());
+        let answer = match wait {
+            None => match rx.try_recv() {
+                Ok(a) => a,
+                Err(TryRecvError::Empty) => return false,
+                Err(TryRecvError::Disconnected) => lost(),
+            },
+            Some(d) => match rx.recv_timeout(d) {
+                Ok(a) => a,
+                Err(RecvTimeoutError::Timeout) => return false,
+                Err(RecvTimeoutError::Disconnected) => lost(),
+            },
+        };
+        v.answered(answer);
+        true
+    }
+
+    /// Starts the dry run of the import form on a background thread (a big export
+    /// takes a while to read and match).
+    fn start_import(&mut self) {
+        let (Some(e), Some(v)) = (&self.engine, self.import.as_mut()) else {
+            return;
+        };
+        let job = e.import_job(&v.path, v.format(), v.mode);
+        let (tx, rx) = mpsc::channel();
+        v.job = Some(rx);
+        std::thread::spawn(move || {
+            // The screen may have been left meanwhile: then nobody listens.
+            let _ = tx.send(job.run().map_err(|e| e.to_string()));
+        });
+    }
+
+    /// Imports what the dry run showed, in one atomic write, and says how many
+    /// ratings went into which profile.
+    fn apply_import(&mut self) {
+        let (Some(e), Some(v)) = (self.engine.as_mut(), self.import.as_mut()) else {
+            return;
+        };
+        let Some(preview) = v.preview.as_ref() else {
+            return;
+        };
+        match e.import_apply(preview) {
+            Ok(r) => {
+                let c = &r.changes;
+                self.status = format!(
+                    "Imported {} ratings into profile {} ({} new, {} updated; {} added to the watchlist).",
+                    c.added + c.updated,
+                    r.profile,
+                    c.added,
+                    c.updated,
+                    c.watchlist_added
+                );
+                self.import = None;
+                self.profile_changed();
+            }
+            Err(err) => {
+                v.answered(Err(err.to_string()));
+            }
+        }
+    }
+
+    /// A key on the import screen.
+    fn import_key(&mut self, k: &KeyEvent) {
+        let Some(v) = self.import.as_mut() else {
+            return;
+        };
+        match v.key(k) {
+            ImportStep::Stay => {}
+            ImportStep::DryRun => self.start_import(),
+            ImportStep::Apply => self.apply_import(),
+            ImportStep::Close => {
+                self.import = None;
+                self.status = "Import closed; nothing was imported.".into();
+            }
+            ImportStep::Quit => self.quit = true,
         }
     }
 
@@ -389,6 +522,7 @@ impl App {
     /// are applied: for tests and scripts.
     pub fn settle(&mut self) {
         self.process();
+        self.poll_import(Some(Duration::from_secs(30)));
         for _ in 0..100 {
             let answered = match &self.engine {
                 Some(e) => self.search.wait(e, Duration::from_secs(10)),
@@ -449,6 +583,13 @@ impl App {
 
     fn map_key(&self, k: &KeyEvent) -> Option<Action> {
         let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+        if let (Some(_), None, KeyCode::Char(c), false) =
+            (&self.genre_picker, self.help, k.code, ctrl)
+        {
+            if let Some(op) = picker::pick_op(c) {
+                return Some(Action::Pick(op));
+            }
+        }
         if self.typing() {
             return match k.code {
                 KeyCode::Char(c) if !ctrl => Some(Action::Input(c)),
@@ -487,6 +628,9 @@ impl App {
 
     /// The visible view: the top movie page, else the current tab.
     fn component(&self) -> &dyn Component {
+        if let Some(v) = &self.import {
+            return v;
+        }
         if let Some(d) = self.details.last() {
             return d;
         }
@@ -500,6 +644,9 @@ impl App {
     }
 
     fn component_mut(&mut self) -> &mut dyn Component {
+        if let Some(v) = &mut self.import {
+            return v;
+        }
         if let Some(d) = self.details.last_mut() {
             return d;
         }
@@ -571,6 +718,19 @@ impl App {
             }
             return;
         }
+        // The import screen takes its keys and pastes itself (it has a text field).
+        if self.import.is_some() && self.deferred.is_empty() {
+            match &action {
+                Action::Key(k) => self.import_key(k),
+                Action::Paste(text) => {
+                    if let Some(v) = self.import.as_mut() {
+                        v.paste(text);
+                    }
+                }
+                _ => {}
+            }
+            return;
+        }
         // Behind held actions, keys wait unmapped: their meaning depends on what the
         // held ones do (Enter leaves the search box, so a following 5 rates).
         if !self.deferred.is_empty() {
@@ -624,6 +784,7 @@ impl App {
             Action::Click { x, y } => self.click(x, y),
             Action::Scroll { x, y, down } => self.scroll(x, y, down),
             Action::Cmd(c) => self.command(c),
+            Action::Pick(op) => self.pick(op),
         }
     }
 
@@ -805,27 +966,36 @@ impl App {
         self.clamp_help();
     }
 
-    /// Keys while the genre picker is open: it moves, Enter picks, q quits; any other
-    /// key closes it.
+    /// Keys while the genre picker is open: it moves, q quits; any other command
+    /// (Enter, Esc, …) closes it. Its own keys arrive as [`Action::Pick`].
     fn picker_command(&mut self, c: Command) {
         let Some(p) = self.genre_picker.as_mut() else {
             return;
         };
         match c {
             Command::Quit => self.quit = true,
-            Command::Open => {
-                self.foryou.genre = p.choice();
-                self.status = format!("Genre filter: {}.", p.choice_label());
-                self.genre_picker = None;
-                // New filter, new lists: they start at the top.
-                if let Some(e) = &self.engine {
-                    self.foryou.refresh(e, false);
-                }
-                self.save_settings();
-            }
             _ if p.navigate(c) => {}
             _ => self.genre_picker = None,
         }
+    }
+
+    /// A picker key: the filter changes at once, so the lists behind the picker show it.
+    fn pick(&mut self, op: PickOp) {
+        let Some(p) = self.genre_picker.as_mut() else {
+            return;
+        };
+        p.apply(op);
+        self.foryou.genres = p.include.clone();
+        self.foryou.exclude_genres = p.exclude.clone();
+        self.status = format!(
+            "Genre filter: {}.",
+            picker::summary(&p.names, &p.include, &p.exclude)
+        );
+        // New filter, new lists: they start at the top.
+        if let Some(e) = &self.engine {
+            self.foryou.refresh(e, false);
+        }
+        self.save_settings();
     }
 
     fn no_movie(&mut self) {
@@ -921,7 +1091,11 @@ impl App {
                     .unwrap_or_default();
                 self.details.clear();
                 self.switch(View::ForYou);
-                self.genre_picker = Some(GenrePicker::new(names, self.foryou.genre));
+                self.genre_picker = Some(GenrePicker::new(
+                    names,
+                    &self.foryou.genres,
+                    &self.foryou.exclude_genres,
+                ));
             }
             Years | MinRatings => {
                 match c {
@@ -949,6 +1123,17 @@ impl App {
                     };
                 }
             }
+            Import => {
+                let name = self
+                    .engine
+                    .as_ref()
+                    .map(|e| e.profile().name.clone())
+                    .unwrap_or_default();
+                self.import = Some(ImportView::new(&name));
+                self.status =
+                    format!("Import into profile {name}: nothing changes before you confirm.");
+            }
+            OpenImdb | OpenTmdb => self.open_link(c == OpenImdb),
             Theme => {
                 let next = if self.theme.name == "dark" {
                     "light"
@@ -959,6 +1144,32 @@ impl App {
                 self.save_settings();
             }
         }
+    }
+
+    /// `b`/`B` on a movie page: opens the page's movie on IMDb or TMDB (from the
+    /// dataset's links) and names the movie and the URL.
+    fn open_link(&mut self, imdb: bool) {
+        let site = if imdb { "IMDb" } else { "TMDB" };
+        let Some(d) = self.details.last() else {
+            self.status = format!(
+                "Links are on a movie's page: {} opens the highlighted movie.",
+                self.keymap.short(Command::Open)
+            );
+            return;
+        };
+        let label = d.facts.row.label();
+        let url = if imdb {
+            d.facts.imdb.clone()
+        } else {
+            d.facts.tmdb.clone()
+        };
+        self.status = match url {
+            None => format!("{label} has no {site} link in this dataset (links.csv)."),
+            Some(url) => match (self.opener)(&url) {
+                Ok(()) => format!("Opened {label} on {site}: {url}"),
+                Err(why) => format!("Could not open {url} for {label}: {why}"),
+            },
+        };
     }
 
     /// Esc: closes the top page, else clears the search, else goes back to the search
@@ -1128,7 +1339,7 @@ impl App {
             vec![Span::styled(" reel ", t.title)]
         };
         for (v, c, n) in names {
-            let style = if v == self.view && self.details.is_empty() {
+            let style = if v == self.view && self.details.is_empty() && self.import.is_none() {
                 t.selected
             } else {
                 t.dim
@@ -1260,11 +1471,23 @@ impl App {
                 t.dim,
             ));
         }
+        if let Some(v) = &self.import {
+            let mut spans = Vec::new();
+            for (key, what) in v.keys() {
+                spans.push(Span::styled(*key, t.accent));
+                spans.push(Span::styled(format!(" {what}  "), t.dim));
+            }
+            return Line::from(spans);
+        }
         if self.genre_picker.is_some() {
-            return Line::from(Span::styled(
-                "j/k move · Enter picks · Esc closes · q quits",
-                t.dim,
-            ));
+            let mut spans = Vec::new();
+            for (key, what) in picker::PICKER_KEYS {
+                spans.push(Span::styled(*key, t.accent));
+                spans.push(Span::styled(format!(" {what}  "), t.dim));
+            }
+            spans.push(Span::styled(self.keymap.short(Command::Quit), t.accent));
+            spans.push(Span::styled(" quit", t.dim));
+            return Line::from(spans);
         }
         if self.typing() {
             return Line::from(Span::styled(

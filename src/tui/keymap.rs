@@ -14,6 +14,8 @@ pub enum Scope {
     Ratings,
     /// Views with more than one pane (focus moves between them).
     Panes,
+    /// A movie's page.
+    Page,
 }
 
 /// Everything a key can do.
@@ -52,6 +54,9 @@ pub enum Command {
     MinRatings,
     Retrain,
     Theme,
+    Import,
+    OpenImdb,
+    OpenTmdb,
 }
 
 /// One row of the command table.
@@ -159,6 +164,20 @@ pub fn commands() -> &'static [CommandInfo] {
             "Move the focus to the next pane",
             Panes,
         ),
+        c(
+            OpenImdb,
+            "open_imdb",
+            "IMDb",
+            "Open the page's movie on IMDb (browser)",
+            Page,
+        ),
+        c(
+            OpenTmdb,
+            "open_tmdb",
+            "TMDB",
+            "Open the page's movie on TMDB (browser)",
+            Page,
+        ),
         c(Genre, "genre", "genre", "Filter by genre (picker)", Recs),
         c(Years, "years", "years", "Filter by years (cycles)", Recs),
         c(
@@ -188,6 +207,13 @@ pub fn commands() -> &'static [CommandInfo] {
         c(PageDown, "page_down", "", "Page down", Everywhere),
         c(Top, "top", "", "First row", Everywhere),
         c(Bottom, "bottom", "", "Last row", Everywhere),
+        c(
+            Import,
+            "import",
+            "",
+            "Import ratings from Letterboxd, IMDb, MovieLens",
+            Everywhere,
+        ),
         c(Theme, "theme", "", "Switch dark / light theme", Everywhere),
         c(Help, "help", "help", "This help", Everywhere),
         c(

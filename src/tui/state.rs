@@ -11,7 +11,14 @@ use std::path::{Path, PathBuf};
 #[serde(default)]
 pub struct Settings {
     pub theme: Option<String>,
-    /// Genre filter by name (indices differ between datasets).
+    /// Genres the For-you lists keep (any of them), by name (indices differ between
+    /// datasets).
+    pub genres: Option<Vec<String>>,
+    /// Genres the For-you lists leave out, by name.
+    pub exclude_genres: Option<Vec<String>>,
+    /// The single genre older versions remembered; read as `genres = [genre]`, never
+    /// written.
+    #[serde(skip_serializing)]
     pub genre: Option<String>,
     /// Index into the year presets.
     pub years: Option<usize>,
@@ -30,8 +37,13 @@ pub fn state_path() -> Option<PathBuf> {
 /// message naming the file and the problem.
 pub fn load(path: &Path) -> (Settings, Option<String>) {
     match std::fs::read_to_string(path) {
-        Ok(text) => match toml::from_str(&text) {
-            Ok(s) => (s, None),
+        Ok(text) => match toml::from_str::<Settings>(&text) {
+            Ok(mut s) => {
+                if let Some(old) = s.genre.take() {
+                    s.genres.get_or_insert_with(|| vec![old]);
+                }
+                (s, None)
+            }
             Err(e) => (
                 Settings::default(),
                 Some(format!(
@@ -81,13 +93,22 @@ mod tests {
         let path = dir.path().join("sub/state.toml");
         let s = Settings {
             theme: Some("light".into()),
-            genre: Some("Comedy".into()),
+            genres: Some(vec!["Comedy".into(), "Drama".into()]),
+            exclude_genres: Some(vec!["Horror".into()]),
+            genre: None,
             years: Some(3),
             min_ratings: None,
             sort: Some("title".into()),
         };
         save(&path, &s).expect("save");
         assert_eq!(load(&path), (s, None));
+        // A file of the single-genre days still loads, as a list of one.
+        std::fs::write(&path, "theme = \"dark\"\ngenre = \"Comedy\"\nyears = 2\n").expect("write");
+        let (old, problem) = load(&path);
+        assert_eq!(problem, None);
+        assert_eq!(old.genres, Some(vec!["Comedy".to_string()]));
+        assert_eq!(old.genre, None);
+        assert_eq!(old.years, Some(2));
         std::fs::write(&path, "years = \"many\"\n").expect("write");
         let (got, problem) = load(&path);
         assert_eq!(got, Settings::default());

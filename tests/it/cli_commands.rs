@@ -615,3 +615,75 @@ fn lists_are_configured_not_fixed_at_two() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("nosuch") && err.contains("item-knn"), "{err}");
 }
+
+/// Issue 8: `--genre` takes several genres (any of them) and `--exclude-genre` leaves
+/// genres out; an unknown genre is an error that lists the dataset's genres.
+#[test]
+fn recommend_with_several_genres_and_an_exclusion() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let home = tmp.path();
+    let v = json(
+        home,
+        &[
+            "recommend",
+            "--json",
+            "-n",
+            "30",
+            "--genre",
+            "comedy,Drama",
+            "--exclude-genre",
+            "Romance",
+        ],
+    );
+    let lists = v["lists"].as_array().expect("lists");
+    assert!(!lists.is_empty());
+    let mut seen = std::collections::HashSet::new();
+    for list in lists {
+        let items = list["items"].as_array().expect("items");
+        assert_eq!(items.len(), 30, "{list}");
+        for it in items {
+            let genres: Vec<&str> = it["genres"]
+                .as_array()
+                .expect("genres")
+                .iter()
+                .filter_map(|g| g.as_str())
+                .collect();
+            assert!(
+                genres.contains(&"Comedy") || genres.contains(&"Drama"),
+                "{it}"
+            );
+            assert!(!genres.contains(&"Romance"), "{it}");
+            seen.extend(genres.iter().map(|g| g.to_string()));
+        }
+    }
+    // Both included genres occur: "any of", not "all of".
+    assert!(
+        seen.contains("Comedy") && seen.contains("Drama"),
+        "{seen:?}"
+    );
+    // Repeating the flag is the same as a comma list.
+    let w = json(
+        home,
+        &[
+            "recommend",
+            "--json",
+            "-n",
+            "30",
+            "--genre",
+            "Comedy",
+            "--genre",
+            "drama",
+            "--exclude-genre",
+            "Romance",
+        ],
+    );
+    assert_eq!(v["lists"], w["lists"]);
+    let out = run(home, &["recommend", "--exclude-genre", "Comedy,Westerns"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown genre \"Westerns\""), "{err}");
+    assert!(
+        err.contains("Western") && err.contains("Film-Noir"),
+        "{err}"
+    );
+}

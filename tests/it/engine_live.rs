@@ -91,9 +91,10 @@ fn filters_and_not_interested() {
     }
     let drama = e.dataset().catalogue.genre_index("Drama").expect("genre");
     let f = RecFilter {
-        genre: Some(drama),
+        genres: vec![drama],
         years: Some((1985, 2010)),
         min_ratings: 5,
+        ..RecFilter::default()
     };
     for kind in e.list_ids() {
         let list = e.recommend(kind, 40, &f);

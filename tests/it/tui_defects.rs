@@ -516,7 +516,7 @@ fn theme_filters_and_sort_are_remembered_between_runs() {
     let state = dir.path().join("config/state.toml");
     let mut a = App::with_engine(engine(dir.path()), &Config::default(), false);
     a.use_state_file(state.clone());
-    for k in ['t', 'y', 'c', 'j', 'j'] {
+    for k in ['t', 'y', 'c', 'j', ' ', 'j', 'x'] {
         key(&mut a, k);
     }
     press(&mut a, KeyCode::Enter);
@@ -530,13 +530,14 @@ fn theme_filters_and_sort_are_remembered_between_runs() {
         .catalogue
         .genre_names[1]
         .clone();
-    assert!(text.contains(&format!("genre = \"{second}\"")), "{text}");
+    assert!(text.contains(&format!("genres = [\"{second}\"]")), "{text}");
     drop(a);
     let mut b = App::with_engine(engine(dir.path()), &Config::default(), false);
     b.use_state_file(state);
     assert_eq!(b.theme.name, "light");
     assert_eq!(b.foryou.years, 1);
-    assert_eq!(b.foryou.genre, Some(1));
+    assert_eq!(b.foryou.genres, vec![1]);
+    assert_eq!(b.foryou.exclude_genres, vec![2]);
     assert_eq!(b.ratings.sort, reel::tui::views::lists::Sort::Rating);
     assert!(b.notices.is_empty(), "{:?}", b.notices);
 }
@@ -566,17 +567,17 @@ fn the_genre_filter_is_a_picker() {
     assert!(a.genre_picker.is_some());
     assert_eq!(a.view, View::ForYou);
     let s = render(&mut a, 100, 30);
-    assert!(s.contains("all genres") && s.contains("Comedy"), "{s}");
+    assert!(s.contains("[ ] Comedy"), "{s}");
     // Movie keys do nothing while the picker is open.
     key(&mut a, '5');
     assert_eq!(rated(&a).len(), 5);
     a.genre_picker = None;
     key(&mut a, 'c');
     key(&mut a, 'j');
-    key(&mut a, 'j');
+    key(&mut a, ' ');
     press(&mut a, KeyCode::Enter);
     assert!(a.genre_picker.is_none());
-    assert_eq!(a.foryou.genre, Some(1));
+    assert_eq!(a.foryou.genres, vec![1]);
     let e = a.engine.as_ref().expect("engine");
     let cat = &e.dataset().catalogue;
     for p in &a.foryou.panes {

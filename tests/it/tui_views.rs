@@ -115,6 +115,9 @@ fn for_you_details_ratings_watchlist_help() {
     insta::assert_snapshot!("watchlist_80x20", render(&mut a, 80, 20));
     key(&mut a, '?');
     insta::assert_snapshot!("help_80x40", render(&mut a, 80, 40));
+    a.press(KeyCode::Esc, KeyModifiers::NONE);
+    key(&mut a, 'I');
+    insta::assert_snapshot!("import_form_80x24", render(&mut a, 80, 24));
 }
 
 #[test]

@@ -34,6 +34,9 @@ pub struct MovieFacts {
     pub tags: String,
     pub on_watchlist: bool,
     pub not_interested: bool,
+    /// The movie's IMDb and TMDB pages (from the dataset's links), if known.
+    pub imdb: Option<String>,
+    pub tmdb: Option<String>,
 }
 
 pub struct DetailsView {
@@ -107,14 +110,14 @@ impl Component for DetailsView {
     }
 
     fn scopes(&self) -> Vec<Scope> {
-        vec![Scope::Panes]
+        vec![Scope::Page, Scope::Panes]
     }
 
     fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &Ctx) {
         let t = ctx.theme;
         let fx = &self.facts;
         let r = &fx.row;
-        let info_h = if fx.tags.is_empty() { 8 } else { 9 };
+        let info_h = if fx.tags.is_empty() { 9 } else { 10 };
         let [info_area, sim_area] =
             Layout::vertical([Constraint::Length(info_h), Constraint::Min(3)]).areas(area);
         let mut marks = Vec::new();
@@ -177,6 +180,18 @@ impl Component for DetailsView {
                 Span::styled(fx.tags.clone(), t.base),
             ]));
         }
+        // Links: the URLs themselves (a terminal may make them clickable), b / B open.
+        let mut link_spans = vec![Span::styled("Links     ", t.dim)];
+        for (site, url) in [("IMDb", &fx.imdb), ("TMDB", &fx.tmdb)] {
+            if let Some(url) = url {
+                link_spans.push(Span::styled(format!("{site} "), t.dim));
+                link_spans.push(Span::styled(format!("{url}   "), t.base));
+            }
+        }
+        if fx.imdb.is_none() && fx.tmdb.is_none() {
+            link_spans.push(Span::styled("none for this movie in the dataset", t.dim));
+        }
+        lines.push(Line::from(link_spans));
         if !marks.is_empty() {
             lines.push(Line::from(Span::styled(marks.join(", "), t.accent)));
         }
@@ -225,6 +240,7 @@ fn facts(e: &Engine, item: u32) -> MovieFacts {
         .into_iter()
         .next()
         .unwrap_or_else(|| unreachable_row(item));
+    let links = e.movie_links(item);
     let tags = e
         .top_tags(item, 8)
         .iter()
@@ -243,6 +259,8 @@ fn facts(e: &Engine, item: u32) -> MovieFacts {
         tags,
         on_watchlist: e.in_watchlist(item),
         not_interested: e.is_not_interested(item),
+        imdb: links.imdb,
+        tmdb: links.tmdb,
     }
 }
 

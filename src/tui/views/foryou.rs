@@ -63,7 +63,10 @@ pub struct ForYouView {
     pub panes: Vec<ListPane>,
     /// Index of the focused pane.
     pub focus: usize,
-    pub genre: Option<usize>,
+    /// Genres a movie may have (any of them; empty: every genre).
+    pub genres: Vec<usize>,
+    /// Genres a movie must not have.
+    pub exclude_genres: Vec<usize>,
     pub years: usize,
     pub min_ratings: usize,
     /// Genre filter as shown (computed with the lists).
@@ -78,7 +81,8 @@ impl Default for ForYouView {
         ForYouView {
             panes: Vec::new(),
             focus: 0,
-            genre: None,
+            genres: Vec::new(),
+            exclude_genres: Vec::new(),
             years: 0,
             min_ratings: 1,
             genre_label: "all genres".into(),
@@ -91,7 +95,8 @@ impl Default for ForYouView {
 impl ForYouView {
     pub fn filter(&self) -> RecFilter {
         RecFilter {
-            genre: self.genre,
+            genres: self.genres.clone(),
+            exclude_genres: self.exclude_genres.clone(),
             years: YEARS[self.years % YEARS.len()].0,
             min_ratings: MIN_RATINGS[self.min_ratings % MIN_RATINGS.len()],
         }
@@ -119,10 +124,11 @@ impl ForYouView {
             self.focus = 0;
         }
         let f = self.filter();
-        self.genre_label = self
-            .genre
-            .and_then(|g| e.dataset().catalogue.genre_names.get(g).cloned())
-            .unwrap_or_else(|| "all genres".to_string());
+        self.genre_label = super::picker::summary(
+            &e.dataset().catalogue.genre_names,
+            &self.genres,
+            &self.exclude_genres,
+        );
         self.n_rated = e.n_rated();
         for pane in &mut self.panes {
             let list = e.recommend(pane.kind, LIST_LEN, &f);

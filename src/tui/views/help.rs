@@ -33,6 +33,14 @@ pub fn lines(keymap: &Keymap, t: &Theme, width: usize) -> Vec<Line<'static>> {
             lines.push(Line::from(Span::styled(format!("    {}", c.help), t.base)));
         }
     }
+    // The genre picker's own keys (fixed, like typing in the search box).
+    lines.push(Line::from(Span::styled("In the genre picker:", t.dim)));
+    for (keys, what) in super::picker::PICKER_KEYS {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{keys:>key_w$}  "), t.accent),
+            Span::styled(*what, t.base),
+        ]));
+    }
     for extra in [
         "Ctrl-c quits and Ctrl-z suspends, on every screen.",
         "Mouse: wheel scrolls, click selects, click a star rates.",

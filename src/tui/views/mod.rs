@@ -15,6 +15,7 @@
 pub mod details;
 pub mod foryou;
 pub mod help;
+pub mod import;
 pub mod lists;
 pub mod picker;
 pub mod search;
