@@ -72,10 +72,26 @@ impl Factors {
 
     /// `FᵀF` (k × k, f64), the Gram matrix of the rows.
     pub fn gram(&self) -> DMatrix<f64> {
+        use rayon::prelude::*;
         let k = self.k;
-        let m = DMatrix::<f32>::from_row_slice(self.rows, k, &self.data);
-        let g = m.transpose() * &m;
-        DMatrix::from_fn(k, k, |r, c| g[(r, c)] as f64)
+        // Blocks of fixed size summed in order: parallel, yet the same result on any
+        // number of threads.
+        const BLOCK_ROWS: usize = 8192;
+        let partial: Vec<DMatrix<f32>> = self
+            .data
+            .par_chunks(BLOCK_ROWS * k.max(1))
+            .map(|block| {
+                let m = DMatrix::<f32>::from_row_slice(block.len() / k.max(1), k, block);
+                m.transpose() * &m
+            })
+            .collect();
+        let mut g = DMatrix::<f64>::zeros(k, k);
+        for p in &partial {
+            for (acc, &v) in g.iter_mut().zip(p.iter()) {
+                *acc += v as f64;
+            }
+        }
+        g
     }
 
     /// Rows reordered: row `r` of the result is row `from[r]` of `self`.

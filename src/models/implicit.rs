@@ -334,15 +334,31 @@ fn half_step(x: &mut Factors, y: &Factors, pos: &Positives, reg: f32, steps: usi
                     extra,
                     steps,
                 };
-                #[cfg(target_arch = "x86_64")]
-                if std::arch::is_x86_feature_detected!("avx2") {
-                    // SAFETY: AVX2 support was checked just above.
-                    unsafe { cg_row_avx2(&job, xu, r, p, ap) };
-                    return;
-                }
-                cg_row(&job, xu, r, p, ap);
+                solve_row(&job, xu, r, p, ap);
             },
         );
+}
+
+/// One row's solve, on the fastest kernel this CPU and `k` allow.
+#[inline(always)]
+fn solve_row(job: &CgRow<'_>, xu: &mut [f32], r: &mut [f32], p: &mut [f32], ap: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 support was checked just above.
+        unsafe {
+            match job.y.k() {
+                64 => cg_row_fixed_avx2::<64>(job, xu),
+                32 => cg_row_fixed_avx2::<32>(job, xu),
+                _ => cg_row_avx2(job, xu, r, p, ap),
+            }
+        }
+        return;
+    }
+    match job.y.k() {
+        64 => cg_row_fixed::<64>(job, xu),
+        32 => cg_row_fixed::<32>(job, xu),
+        _ => cg_row(job, xu, r, p, ap),
+    }
 }
 
 /// One row's conjugate-gradient solve: the fixed inputs.
@@ -369,6 +385,13 @@ unsafe fn cg_row_avx2(
     cg_row(job, xu, r, p, ap);
 }
 
+/// [`cg_row_fixed`] with 256-bit vectors (bit-identical results, as above).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn cg_row_fixed_avx2<const K: usize>(job: &CgRow<'_>, xu: &mut [f32]) {
+    cg_row_fixed::<K>(job, xu);
+}
+
 /// `out = A v` for the row's system matrix `A = YᵀY + reg·I + Σ_j c_j y_j y_jᵀ`.
 /// A function, not a closure, so that it is inlined into the AVX2 copy of
 /// [`cg_row`] (a closure is compiled on its own, without the target feature).
@@ -377,16 +400,10 @@ fn apply_system(job: &CgRow<'_>, v: &[f32], out: &mut [f32]) {
     let k = job.y.k();
     // YᵀY + reg·I is symmetric: A v = Σ_c v_c · (row c), vector adds with no
     // horizontal sum (k dot products would need one each).
-    match k {
-        32 => gram_times::<32>(job.gram, v, out),
-        64 => gram_times::<64>(job.gram, v, out),
-        _ => {
-            out.fill(0.0);
-            for (&vc, grow) in v.iter().zip(job.gram.chunks_exact(k)) {
-                for (o, &g) in out.iter_mut().zip(grow) {
-                    *o += vc * g;
-                }
-            }
+    out.fill(0.0);
+    for (&vc, grow) in v.iter().zip(job.gram.chunks_exact(k)) {
+        for (o, &g) in out.iter_mut().zip(grow) {
+            *o += vc * g;
         }
     }
     for (&j, &c) in job.idx.iter().zip(job.extra) {
@@ -401,7 +418,7 @@ fn apply_system(job: &CgRow<'_>, v: &[f32], out: &mut [f32]) {
 /// `out = G v` for a `K × K` row-major symmetric `G`, the sums held in registers
 /// (a fixed `K` lets the compiler keep all of `out` in vector registers).
 #[inline(always)]
-fn gram_times<const K: usize>(gram: &[f32], v: &[f32], out: &mut [f32]) {
+fn gram_times<const K: usize>(gram: &[f32], v: &[f32; K]) -> [f32; K] {
     let mut acc = [0f32; K];
     for (&vc, grow) in v.iter().zip(gram.chunks_exact(K)) {
         if let Ok(grow) = <&[f32; K]>::try_from(grow) {
@@ -410,23 +427,102 @@ fn gram_times<const K: usize>(gram: &[f32], v: &[f32], out: &mut [f32]) {
             }
         }
     }
-    out.copy_from_slice(&acc[..out.len().min(K)]);
+    acc
 }
 
-/// Warm-started CG steps on `(YᵀY + reg·I + Σ_j c_j y_j y_jᵀ) x = Σ_j (1 + c_j) y_j`.
+/// Dot product of two `K`-vectors with eight independent accumulators; inlined so
+/// that it takes the caller's target features.
+#[inline(always)]
+fn dot_fixed<const K: usize>(a: &[f32; K], b: &[f32; K]) -> f32 {
+    let mut acc = [0f32; 8];
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        // Eight lanes as arrays: one vector register, no per-element bookkeeping.
+        if let (Ok(x), Ok(y)) = (<&[f32; 8]>::try_from(x), <&[f32; 8]>::try_from(y)) {
+            for l in 0..8 {
+                acc[l] += x[l] * y[l];
+            }
+        }
+    }
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
+}
+
+/// [`cg_row`] for a fixed `k` (the defaults, 64 and 32): vectors are arrays that
+/// unroll into registers, and every row of `Y` is read as an array.
+#[inline(always)]
+fn cg_row_fixed<const K: usize>(job: &CgRow<'_>, xu: &mut [f32]) {
+    let Ok(x) = <&mut [f32; K]>::try_from(xu) else {
+        return;
+    };
+    let data = job.y.as_slice();
+    let row = |j: u32| -> Option<&[f32; K]> {
+        let at = j as usize * K;
+        data.get(at..at + K).and_then(|r| r.try_into().ok())
+    };
+    // r = b − A x in one pass over the positives:
+    // r = −G x + Σ_j ((1 + c_j) − c_j y_j·x) y_j.
+    let mut r = gram_times::<K>(job.gram, x);
+    for v in r.iter_mut() {
+        *v = -*v;
+    }
+    for (&j, &c) in job.idx.iter().zip(job.extra) {
+        if let Some(yj) = row(j) {
+            let w = (1.0 + c) - c * dot_fixed(yj, x);
+            for d in 0..K {
+                r[d] += w * yj[d];
+            }
+        }
+    }
+    let mut p = r;
+    let mut rs_old = dot_fixed(&r, &r);
+    for _ in 0..job.steps {
+        if rs_old < 1e-20 {
+            break;
+        }
+        let mut ap = gram_times::<K>(job.gram, &p);
+        for (&j, &c) in job.idx.iter().zip(job.extra) {
+            if let Some(yj) = row(j) {
+                let s = c * dot_fixed(yj, &p);
+                for d in 0..K {
+                    ap[d] += s * yj[d];
+                }
+            }
+        }
+        let pap = dot_fixed(&p, &ap);
+        if pap <= 0.0 || !pap.is_finite() {
+            break;
+        }
+        let a = rs_old / pap;
+        for d in 0..K {
+            x[d] += a * p[d];
+            r[d] -= a * ap[d];
+        }
+        let rs_new = dot_fixed(&r, &r);
+        let beta = rs_new / rs_old;
+        for d in 0..K {
+            p[d] = r[d] + beta * p[d];
+        }
+        rs_old = rs_new;
+    }
+}
+
+/// Warm-started CG steps on `(YᵀY + reg·I + Σ_j c_j y_j y_jᵀ) x = Σ_j (1 + c_j) y_j`,
+/// any `k`.
 #[inline(always)]
 fn cg_row(job: &CgRow<'_>, xu: &mut [f32], r: &mut [f32], p: &mut [f32], ap: &mut [f32]) {
     let k = job.y.k();
     let (y, idx, extra) = (job.y, job.idx, job.extra);
-    let apply = |v: &[f32], out: &mut [f32]| apply_system(job, v, out);
-    // r = b − A x
-    apply(xu, ap);
-    for (rv, &a) in r.iter_mut().zip(ap.iter()) {
-        *rv = -a;
+    // r = b − A x in one pass over the positives (as in cg_row_fixed).
+    r.fill(0.0);
+    for (&vc, grow) in xu.iter().zip(job.gram.chunks_exact(k)) {
+        for (o, &g) in r.iter_mut().zip(grow) {
+            *o -= vc * g;
+        }
     }
     for (&j, &c) in idx.iter().zip(extra) {
-        for (rv, &yv) in r.iter_mut().zip(y.row(j as usize)) {
-            *rv += (1.0 + c) * yv;
+        let yj = y.row(j as usize);
+        let w = (1.0 + c) - c * dot(yj, xu);
+        for (rv, &yv) in r.iter_mut().zip(yj) {
+            *rv += w * yv;
         }
     }
     p.copy_from_slice(r);
@@ -435,7 +531,7 @@ fn cg_row(job: &CgRow<'_>, xu: &mut [f32], r: &mut [f32], p: &mut [f32], ap: &mu
         if rs_old < 1e-20 {
             break;
         }
-        apply(p, ap);
+        apply_system(job, p, ap);
         let pap = dot(p, ap);
         if pap <= 0.0 || !pap.is_finite() {
             break;
