@@ -140,38 +140,67 @@ pub fn fit_lists(
     let dataset = catalogue.dataset_arc();
     let key = store::DatasetKey::of(&dataset.ratings);
     let n_lists = trainers.0.len().max(1) as f32;
+    let files: Vec<Option<PathBuf>> = trainers
+        .0
+        .iter()
+        .map(|t| {
+            opts.model_cache
+                .as_deref()
+                .map(|dir| store::file_for(dir, &key, &t.spec.name))
+        })
+        .collect();
+    // Every list's snapshot is read at once (each load is mostly page faults and
+    // decoding, one core each); only the lists without a usable one train, in turn.
+    let found: Vec<Option<(Result<Box<dyn crate::models::Model>, StoreStatus>, f64)>> =
+        std::thread::scope(|scope| {
+            let loads: Vec<_> = trainers
+                .0
+                .iter()
+                .zip(&files)
+                .map(|(t, file)| {
+                    let key = &key;
+                    scope.spawn(move || match file.as_deref() {
+                        Some(f) if !opts.retrain => {
+                            let started = Instant::now();
+                            let found = store::load(f, key, &t.spec.name);
+                            Some((found, started.elapsed().as_secs_f64()))
+                        }
+                        _ => None,
+                    })
+                })
+                .collect();
+            loads
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Some((Err(StoreStatus::Rejected("reading it failed".into())), 0.0))
+                    })
+                })
+                .collect()
+        });
     let mut lists = Vec::with_capacity(trainers.0.len());
-    for (k, t) in trainers.0.iter().enumerate() {
+    for (k, ((t, file), found)) in trainers.0.iter().zip(files).zip(found).enumerate() {
         let base = LOAD_SHARE + (1.0 - LOAD_SHARE) * k as f32 / n_lists;
         let share = (1.0 - LOAD_SHARE) / n_lists;
-        let file = opts
-            .model_cache
-            .as_deref()
-            .map(|dir| store::file_for(dir, &key, &t.spec.name));
         let started = Instant::now();
-        let found = match file.as_deref() {
-            Some(f) if !opts.retrain => Some(store::load(f, &key, &t.spec.name)),
-            _ => None,
-        };
         let (model, origin) = match found {
-            Some(Ok(model)) => {
+            Some((Ok(model), seconds)) => {
                 progress(Stage {
                     message: format!("{}: loaded the saved model", t.spec.label),
                     overall: Some(base + share),
                 });
                 let origin = ListOrigin::Loaded {
                     file: file.clone().unwrap_or_default(),
-                    seconds: started.elapsed().as_secs_f64(),
+                    seconds,
                 };
                 (model, origin)
             }
             found => {
                 let why = match found {
-                    Some(Err(StoreStatus::Absent)) | None => "training".to_string(),
-                    Some(Err(StoreStatus::Rejected(why))) => {
+                    Some((Err(StoreStatus::Rejected(why)), _)) => {
                         format!("retraining (saved model not used: {why})")
                     }
-                    Some(Ok(_)) => unreachable!("handled above"),
+                    _ => "training".to_string(),
                 };
                 let mut last = String::new();
                 let model = (t.fit)(&dataset.ratings, &mut |p: Progress| {
