@@ -25,8 +25,20 @@ pub const MAX_QUERY: usize = 200;
 /// Most ratings one anonymous recommendation request may carry.
 pub const MAX_RATINGS: usize = 5_000;
 
+/// The full model set (recommendations, similar movies): 503 until every list is loaded.
 fn models(state: &AppState) -> Result<Arc<Models>, ApiError> {
     state.models.get().cloned().ok_or_else(ApiError::loading)
+}
+
+/// The catalogue (search, movie pages, star checks): available once the dataset is
+/// read, before the lists' models.
+fn catalogue(state: &AppState) -> Result<Arc<Models>, ApiError> {
+    state
+        .models
+        .get()
+        .or_else(|| state.catalogue.get())
+        .cloned()
+        .ok_or_else(ApiError::catalogue_loading)
 }
 
 fn check_n(n: Option<usize>, default: usize) -> Result<usize, ApiError> {
@@ -62,6 +74,9 @@ pub struct Health {
     pub progress: Option<f32>,
     /// Seconds since the start (loading) or how long loading took (ready).
     pub seconds: f64,
+    /// Whether search, movie pages and account writes answer (true once the catalogue
+    /// is read, before the lists' models are).
+    pub search_ready: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub movies: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -78,7 +93,12 @@ pub async fn health(State(state): St) -> Response {
         stage: None,
         progress: None,
         seconds: 0.0,
-        movies: None,
+        search_ready: state.catalogue.get().is_some() || state.models.get().is_some(),
+        movies: state
+            .models
+            .get()
+            .or_else(|| state.catalogue.get())
+            .map(|m| m.catalogue().len()),
         error: None,
     };
     let code = match status {
@@ -96,7 +116,6 @@ pub async fn health(State(state): St) -> Response {
         LoadState::Ready { seconds } => {
             h.status = "ready".into();
             h.seconds = seconds;
-            h.movies = state.models.get().map(|m| m.catalogue().len());
             StatusCode::OK
         }
         LoadState::Failed(why) => {
@@ -171,7 +190,7 @@ pub async fn search(
             format!("q may have at most {MAX_QUERY} characters"),
         ));
     }
-    let m = models(&state)?;
+    let m = catalogue(&state)?;
     let results = compute(move || {
         m.search(&query.q, n)
             .into_iter()
@@ -227,7 +246,7 @@ pub async fn movie(
     State(state): St,
     ApiPath(movie_id): ApiPath<u32>,
 ) -> Result<Json<MovieDetails>, ApiError> {
-    let m = models(&state)?;
+    let m = catalogue(&state)?;
     let item = item_for(&m, movie_id)?;
     let s = summary(&m, item);
     let movie = m.movie(item);
@@ -657,7 +676,7 @@ pub async fn put_rating(
     ApiJson(body): ApiJson<StarsIn>,
 ) -> Result<Json<RatingOut>, ApiError> {
     auth::authorize(&state.store, &headers, &name).await?;
-    let m = models(&state)?;
+    let m = catalogue(&state)?;
     let item = item_for(&m, movie_id)?;
     let stars = m
         .check_stars(body.stars)
@@ -719,7 +738,7 @@ async fn put_mark(
     list: MarkList,
 ) -> Result<Json<MarkOut>, ApiError> {
     auth::authorize(&state.store, headers, name).await?;
-    let m = models(state)?;
+    let m = catalogue(state)?;
     let item = item_for(&m, movie_id)?;
     state.store.set_mark(name, list, movie_id).await?;
     Ok(Json(MarkOut {
