@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -167,13 +167,23 @@ pub fn router(state: Arc<AppState>, config: &ServeConfig) -> Router {
             "/v1/users/{name}/recommendations",
             get(api::user_recommendations),
         )
+        .route("/v1/users/{name}/profile", get(api::get_profile))
+        .route_layer(RequestBodyLimitLayer::new(config.body_limit))
+        // A whole profile is bigger than any other body: its own limit (added after
+        // the route_layer above, so that one does not apply).
+        .route(
+            "/v1/users/{name}/import",
+            post(api::import_profile).layer((
+                RequestBodyLimitLayer::new(api::IMPORT_BODY_LIMIT),
+                DefaultBodyLimit::max(api::IMPORT_BODY_LIMIT),
+            )),
+        )
         .fallback(api::not_found)
         .with_state(state)
         // Each layer wraps the ones before it, so the last is outermost: tracing sees
         // everything; error answers are made JSON before compression; a panic in a
         // handler becomes a 500 answer, not a dropped connection.
         .layer(middleware::from_fn(limit_uri))
-        .layer(RequestBodyLimitLayer::new(config.body_limit))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,
