@@ -246,6 +246,7 @@ $("signup-button").addEventListener("click", async () => {
 
 $("signout-button").addEventListener("click", () => {
   account = null;
+  $("account-message").textContent = "";
   localStorage.removeItem(STORE_ACCOUNT);
   ratings = loadJson(STORE_RATINGS, {});
   renderAccount();
