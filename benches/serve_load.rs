@@ -62,6 +62,18 @@ fn loopback(url: &str) -> Option<&str> {
     matches!(host, "127.0.0.1" | "localhost" | "::1").then_some(host)
 }
 
+/// CPU seconds this process has used (user + system), from /proc/self/stat: with the
+/// server in this process, CPU per request does not depend on what else the machine runs.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are the 12th and
+    // 13th of those, in clock ticks (100 per second on Linux).
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
 fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
@@ -215,6 +227,8 @@ fn ratings_unique(client: usize, k: usize, pool: &[u32]) -> serde_json::Value {
 
 struct Phase {
     latencies: Vec<Duration>,
+    /// CPU seconds the process used during the phase (server and clients).
+    cpu: Option<f64>,
     errors: usize,
     elapsed: Duration,
 }
@@ -224,6 +238,7 @@ where
     F: Fn(usize, usize, &ureq::Agent) -> Result<ureq::Response, ureq::Error> + Sync,
 {
     let start = Instant::now();
+    let cpu_before = cpu_seconds();
     let results: Vec<(Vec<Duration>, usize)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..clients)
             .map(|client| {
@@ -263,6 +278,9 @@ where
             .collect()
     });
     let elapsed = start.elapsed();
+    let cpu = cpu_seconds()
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
     let mut latencies = Vec::new();
     let mut errors = 0;
     for (l, e) in results {
@@ -272,6 +290,7 @@ where
     latencies.sort();
     Phase {
         latencies,
+        cpu,
         errors,
         elapsed,
     }
@@ -284,7 +303,7 @@ fn report(what: &str, clients: usize, p: &Phase) {
             .map_or(f64::NAN, |d| d.as_secs_f64() * 1e3)
     };
     println!(
-        "{what}: {clients} clients, {} ok, {} failed in {:.1} s: {:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; load average {}",
+        "{what}: {clients} clients, {} ok, {} failed in {:.1} s: {:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {} CPU ms per request (server and clients in this process); load average {}",
         p.latencies.len(),
         p.errors,
         p.elapsed.as_secs_f64(),
@@ -292,6 +311,10 @@ fn report(what: &str, clients: usize, p: &Phase) {
         q(0.50),
         q(0.99),
         q(1.0),
+        p.cpu.map_or("unknown".to_string(), |c| format!(
+            "{:.3}",
+            c * 1e3 / p.latencies.len().max(1) as f64
+        )),
         load_average(),
     );
 }
