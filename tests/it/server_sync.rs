@@ -3,7 +3,7 @@
 //! `GET /v1/users/{name}/profile` and `POST /v1/users/{name}/import`.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::{json, Value};
 
@@ -11,16 +11,37 @@ use crate::common;
 use crate::server_support::{assert_error, call, get, new_user, shared, unique};
 
 fn reel(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_reel"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("REEL_DATA", common::ml_latest_small())
-        .env_remove("REEL_TOKEN")
-        .env_remove(reel::paths::CONFIG_ENV)
-        .args(args)
-        .output()
-        .expect("run reel")
+    common::reel_in(home).args(args).output().expect("run reel")
+}
+
+/// `reel --profile PROFILE profile ACTION --server BASE --user USER [--token T] EXTRA…`.
+fn sync_args(
+    profile: &str,
+    action: &str,
+    base: &str,
+    user: &str,
+    token: Option<&str>,
+    extra: &[&str],
+) -> Vec<String> {
+    let mut a = vec![
+        "--profile",
+        profile,
+        "profile",
+        action,
+        "--server",
+        base,
+        "--user",
+        user,
+    ];
+    if let Some(t) = token {
+        a.extend(["--token", t]);
+    }
+    a.extend(extra);
+    a.into_iter().map(String::from).collect()
+}
+
+fn strs(a: &[String]) -> Vec<&str> {
+    a.iter().map(String::as_str).collect()
 }
 
 #[track_caller]
@@ -130,21 +151,8 @@ fn push_then_pull_round_trips_ratings_watchlist_and_not_interested() {
     write_profile(&home_a, "mine", PROFILE);
     let original = entries(&home_a, "mine");
 
-    let said = ok(
-        &home_a,
-        &[
-            "--profile",
-            "mine",
-            "profile",
-            "push",
-            "--server",
-            base,
-            "--user",
-            &user,
-            "--token",
-            &token,
-        ],
-    );
+    let push = sync_args("mine", "push", base, &user, Some(&token), &[]);
+    let said = ok(&home_a, &strs(&push));
     assert!(said.contains("3 ratings"), "{said}");
     // The server has them, half stars and times as sent.
     let (status, body) = get(base, &format!("/v1/users/{user}/ratings"), Some(&token));
@@ -161,21 +169,9 @@ fn push_then_pull_round_trips_ratings_watchlist_and_not_interested() {
     );
 
     // Pulled into another home's new profile (token from REEL_TOKEN): the same entries.
-    let out = Command::new(env!("CARGO_BIN_EXE_reel"))
-        .env("XDG_CACHE_HOME", home_b.join("cache"))
-        .env("XDG_DATA_HOME", home_b.join("data"))
-        .env("XDG_CONFIG_HOME", home_b.join("config"))
+    let out = common::reel_in(&home_b)
         .env("REEL_TOKEN", &token)
-        .args([
-            "--profile",
-            "back",
-            "profile",
-            "pull",
-            "--server",
-            base,
-            "--user",
-            &user,
-        ])
+        .args(strs(&sync_args("back", "pull", base, &user, None, &[])))
         .output()
         .expect("run reel");
     let said = String::from_utf8_lossy(&out.stdout);
@@ -201,19 +197,8 @@ fn push_then_pull_round_trips_ratings_watchlist_and_not_interested() {
             "stars = 5.0\ntime = 1500000000",
         );
     write_profile(&home_b, "merged", &local);
-    let args = [
-        "--profile",
-        "merged",
-        "profile",
-        "pull",
-        "--server",
-        base,
-        "--user",
-        &user,
-        "--token",
-        &token,
-    ];
-    ok(&home_b, &args);
+    let pull = sync_args("merged", "pull", base, &user, Some(&token), &[]);
+    ok(&home_b, &strs(&pull));
     let (ratings, _, _) = entries(&home_b, "merged");
     assert!(ratings.contains(&(2571, 2.0, 1_700_000_000)), "{ratings:?}");
     assert!(ratings.contains(&(318, 0.5, 1_600_000_100)), "{ratings:?}");
@@ -227,22 +212,8 @@ fn push_then_pull_round_trips_ratings_watchlist_and_not_interested() {
         Some(&json!({"stars": 4.0})),
     );
     assert_eq!(status, 200);
-    let said = ok(
-        &home_a,
-        &[
-            "--profile",
-            "mine",
-            "profile",
-            "push",
-            "--replace",
-            "--server",
-            base,
-            "--user",
-            &user,
-            "--token",
-            &token,
-        ],
-    );
+    let replace = sync_args("mine", "push", base, &user, Some(&token), &["--replace"]);
+    let said = ok(&home_a, &strs(&replace));
     assert!(said.contains("The account now has 3 ratings"), "{said}");
 }
 
@@ -255,25 +226,9 @@ fn push_and_pull_errors_are_clear_and_exit_1() {
     let home = tmp.path();
     write_profile(home, "mine", PROFILE);
     let push = |server: &str, name: &str, token: Option<&str>| {
-        let mut a = vec![
-            "--profile",
-            "mine",
-            "profile",
-            "push",
-            "--server",
-            server,
-            "--user",
-            name,
-        ];
-        if let Some(t) = token {
-            a.extend(["--token", t]);
-        }
-        a.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+        sync_args("mine", "push", server, name, token, &[])
     };
-    let run = |a: Vec<String>| {
-        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
-        fails(home, &refs)
-    };
+    let run = |a: Vec<String>| fails(home, &strs(&a));
     let err = run(push(base, &user, Some("reel_not-a-token")));
     assert!(
         err.contains("token is not valid") && err.contains("401"),
@@ -288,21 +243,14 @@ fn push_and_pull_errors_are_clear_and_exit_1() {
     assert!(err.contains("cannot reach"), "{err}");
     let err = run(push(base, &user, None));
     assert!(err.contains("REEL_TOKEN"), "{err}");
-    let err = fails(
-        home,
-        &[
-            "--profile",
-            "fresh",
-            "profile",
-            "pull",
-            "--server",
-            base,
-            "--user",
-            &user,
-            "--token",
-            "reel_wrong",
-        ],
-    );
+    let err = run(sync_args(
+        "fresh",
+        "pull",
+        base,
+        &user,
+        Some("reel_wrong"),
+        &[],
+    ));
     assert!(err.contains("401"), "{err}");
     // A failed pull writes nothing.
     assert!(!home.join("data/reel/profiles/fresh.toml").exists());
