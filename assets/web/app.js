@@ -246,6 +246,7 @@ $("signup-button").addEventListener("click", async () => {
 
 $("signout-button").addEventListener("click", () => {
   account = null;
+  $("account-message").textContent = "";
   localStorage.removeItem(STORE_ACCOUNT);
   ratings = loadJson(STORE_RATINGS, {});
   renderAccount();
@@ -264,14 +265,17 @@ let waiting = false;
 async function waitForServer() {
   if (waiting) return;
   waiting = true;
+  let searched = false;
   for (;;) {
     try {
       const res = await fetch("/health");
       const h = await res.json();
       if (res.ok) break;
+      // Search answers before the lists' models are loaded.
+      if (h.search_ready && !searched) { searched = true; runSearch(); }
       $("server-status").textContent = h.status === "failed"
         ? `The server could not load its models: ${h.error}`
-        : `Loading models: ${h.stage || ""} ${h.total ? Math.round((100 * h.done) / h.total) + "%" : ""}`;
+        : `Loading the lists' models: ${h.stage || ""} ${h.progress != null ? Math.round(100 * h.progress) + "%" : ""}`;
     } catch (_) {
       $("server-status").textContent = "Cannot reach the server; retrying…";
     }

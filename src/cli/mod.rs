@@ -10,6 +10,7 @@ pub mod recommend;
 pub mod search;
 pub mod serve;
 pub mod similar;
+pub mod sync;
 pub mod train;
 
 use crate::data::{CacheMode, Dataset, LoadOptions};

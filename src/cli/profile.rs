@@ -1,5 +1,6 @@
-//! `reel profile show|export|import`: look at a profile, write it out (reel, Letterboxd
-//! or CSV), and bring a history in from Letterboxd, IMDb, MovieLens.org or reel itself.
+//! `reel profile show|export|import|push|pull`: look at a profile, write it out (reel,
+//! Letterboxd or CSV), bring a history in from Letterboxd, IMDb, MovieLens.org or reel
+//! itself, and sync it with a `reel serve` account ([`super::sync`]).
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
@@ -85,6 +86,11 @@ pub enum ProfileAction {
         #[arg(long)]
         json: bool,
     },
+    /// Upload the profile to a `reel serve` account (merged there unless --replace).
+    Push(super::sync::SyncArgs),
+    /// Download a `reel serve` account's ratings and lists into the profile (merged
+    /// unless --replace), saved in one atomic write.
+    Pull(super::sync::SyncArgs),
 }
 
 fn is_stdio(p: &Path) -> bool {
@@ -125,6 +131,8 @@ pub fn run(data: &DataArgs, profile: &str, args: &ProfileArgs) -> Result<()> {
             };
             import_file(data, profile, file, *format, mode, *dry_run, *json)
         }
+        ProfileAction::Push(sync) => super::sync::push(profile, sync),
+        ProfileAction::Pull(sync) => super::sync::pull(profile, sync),
     }
 }
 

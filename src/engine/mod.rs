@@ -397,6 +397,12 @@ impl ModelSet {
     }
 
     fn admits(&self, item: u32, filter: &RecFilter) -> bool {
+        // The count first: it is a dense array, and by default (10 ratings) it turns
+        // most movies away before their catalogue entry is touched (those reads were
+        // the largest single cost of a served recommendation).
+        if self.rating_count(item) < filter.min_ratings {
+            return false;
+        }
         let m = self.dataset.catalogue.movie(item);
         if m.placeholder {
             return false;
@@ -413,7 +419,7 @@ impl ModelSet {
                 _ => return false,
             }
         }
-        self.rating_count(item) >= filter.min_ratings
+        true
     }
 
     /// Predicted stars for `items` from one list's model, folding `ratings` in

@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth;
 use super::engine_port::Models;
 use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
-use super::store::MarkList;
+use super::store::{MarkList, StoredMark, StoredRating};
 use super::{AppState, LoadState};
 use crate::engine::RecFilter;
 
@@ -25,8 +25,20 @@ pub const MAX_QUERY: usize = 200;
 /// Most ratings one anonymous recommendation request may carry.
 pub const MAX_RATINGS: usize = 5_000;
 
+/// The full model set (recommendations, similar movies): 503 until every list is loaded.
 fn models(state: &AppState) -> Result<Arc<Models>, ApiError> {
     state.models.get().cloned().ok_or_else(ApiError::loading)
+}
+
+/// The catalogue (search, movie pages, star checks): available once the dataset is
+/// read, before the lists' models.
+fn catalogue(state: &AppState) -> Result<Arc<Models>, ApiError> {
+    state
+        .models
+        .get()
+        .or_else(|| state.catalogue.get())
+        .cloned()
+        .ok_or_else(ApiError::catalogue_loading)
 }
 
 fn check_n(n: Option<usize>, default: usize) -> Result<usize, ApiError> {
@@ -62,6 +74,9 @@ pub struct Health {
     pub progress: Option<f32>,
     /// Seconds since the start (loading) or how long loading took (ready).
     pub seconds: f64,
+    /// Whether search, movie pages and account writes answer (true once the catalogue
+    /// is read, before the lists' models are).
+    pub search_ready: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub movies: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -78,7 +93,12 @@ pub async fn health(State(state): St) -> Response {
         stage: None,
         progress: None,
         seconds: 0.0,
-        movies: None,
+        search_ready: state.catalogue.get().is_some() || state.models.get().is_some(),
+        movies: state
+            .models
+            .get()
+            .or_else(|| state.catalogue.get())
+            .map(|m| m.catalogue().len()),
         error: None,
     };
     let code = match status {
@@ -96,7 +116,6 @@ pub async fn health(State(state): St) -> Response {
         LoadState::Ready { seconds } => {
             h.status = "ready".into();
             h.seconds = seconds;
-            h.movies = state.models.get().map(|m| m.catalogue().len());
             StatusCode::OK
         }
         LoadState::Failed(why) => {
@@ -171,7 +190,7 @@ pub async fn search(
             format!("q may have at most {MAX_QUERY} characters"),
         ));
     }
-    let m = models(&state)?;
+    let m = catalogue(&state)?;
     let results = compute(move || {
         m.search(&query.q, n)
             .into_iter()
@@ -227,7 +246,7 @@ pub async fn movie(
     State(state): St,
     ApiPath(movie_id): ApiPath<u32>,
 ) -> Result<Json<MovieDetails>, ApiError> {
-    let m = models(&state)?;
+    let m = catalogue(&state)?;
     let item = item_for(&m, movie_id)?;
     let s = summary(&m, item);
     let movie = m.movie(item);
@@ -654,7 +673,7 @@ pub async fn put_rating(
     ApiJson(body): ApiJson<StarsIn>,
 ) -> Result<Json<RatingOut>, ApiError> {
     auth::authorize(&state.store, &headers, &name).await?;
-    let m = models(&state)?;
+    let m = catalogue(&state)?;
     let item = item_for(&m, movie_id)?;
     let stars = m
         .check_stars(body.stars)
@@ -692,10 +711,16 @@ pub async fn list_ratings(
     ApiPath(name): ApiPath<String>,
 ) -> Result<Json<RatingsOut>, ApiError> {
     auth::authorize(&state.store, &headers, &name).await?;
-    let m = state.models.get().cloned();
-    let ratings = state
+    let ratings = ratings_out(&state, &name).await?;
+    Ok(Json(RatingsOut { ratings }))
+}
+
+/// An account's ratings with titles (when the catalogue is loaded and has the movie).
+async fn ratings_out(state: &AppState, name: &str) -> Result<Vec<RatingOut>, ApiError> {
+    let m = catalogue(state).ok();
+    Ok(state
         .store
-        .ratings(&name)
+        .ratings(name)
         .await?
         .into_iter()
         .map(|r| RatingOut {
@@ -704,8 +729,23 @@ pub async fn list_ratings(
             stars: r.stars,
             updated: r.updated,
         })
-        .collect();
-    Ok(Json(RatingsOut { ratings }))
+        .collect())
+}
+
+/// An account's watchlist or not-interested list with titles.
+async fn marks_out(state: &AppState, name: &str, list: MarkList) -> Result<Vec<MarkOut>, ApiError> {
+    let m = catalogue(state).ok();
+    Ok(state
+        .store
+        .marks(name, list)
+        .await?
+        .into_iter()
+        .map(|r| MarkOut {
+            movie_id: r.movie_id,
+            title: label_of(m.as_deref(), r.movie_id),
+            added: r.added,
+        })
+        .collect())
 }
 
 async fn put_mark(
@@ -716,7 +756,7 @@ async fn put_mark(
     list: MarkList,
 ) -> Result<Json<MarkOut>, ApiError> {
     auth::authorize(&state.store, headers, name).await?;
-    let m = models(state)?;
+    let m = catalogue(state)?;
     let item = item_for(&m, movie_id)?;
     state.store.set_mark(name, list, movie_id).await?;
     Ok(Json(MarkOut {
@@ -745,18 +785,7 @@ async fn list_marks(
     list: MarkList,
 ) -> Result<Json<MarksOut>, ApiError> {
     auth::authorize(&state.store, headers, name).await?;
-    let m = state.models.get().cloned();
-    let movies = state
-        .store
-        .marks(name, list)
-        .await?
-        .into_iter()
-        .map(|r| MarkOut {
-            movie_id: r.movie_id,
-            title: label_of(m.as_deref(), r.movie_id),
-            added: r.added,
-        })
-        .collect();
+    let movies = marks_out(state, name, list).await?;
     Ok(Json(MarksOut { movies }))
 }
 
@@ -869,6 +898,195 @@ pub async fn user_recommendations(
     exclude.sort_unstable();
     let out = compute(move || rec_lists(&m, &ratings, &exclude, &opts)).await??;
     Ok(Json(out))
+}
+
+// ---------------------------------------------------------------- whole profiles
+
+/// Largest profile import body, in bytes (a profile of 100,000 entries fits).
+pub const IMPORT_BODY_LIMIT: usize = 8 * 1024 * 1024;
+/// Most entries (ratings and marks together) one import may carry.
+pub const MAX_IMPORT_ENTRIES: usize = 100_000;
+
+/// An account's whole profile: ratings, watchlist and not-interested list.
+#[derive(Serialize, ToSchema)]
+pub struct ProfileOut {
+    pub name: String,
+    pub ratings: Vec<RatingOut>,
+    pub watchlist: Vec<MarkOut>,
+    pub not_interested: Vec<MarkOut>,
+}
+
+#[utoipa::path(get, path = "/v1/users/{name}/profile", tag = "accounts",
+    params(("name" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = ProfileOut), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody)))]
+pub async fn get_profile(
+    State(state): St,
+    headers: HeaderMap,
+    ApiPath(name): ApiPath<String>,
+) -> Result<Json<ProfileOut>, ApiError> {
+    auth::authorize(&state.store, &headers, &name).await?;
+    Ok(Json(ProfileOut {
+        ratings: ratings_out(&state, &name).await?,
+        watchlist: marks_out(&state, &name, MarkList::Watchlist).await?,
+        not_interested: marks_out(&state, &name, MarkList::NotInterested).await?,
+        name,
+    }))
+}
+
+/// How an import meets what the account already has.
+#[derive(Deserialize, Serialize, ToSchema, Clone, Copy, Default, PartialEq, Eq, Debug)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportMode {
+    /// Keep what is there; where both rate a movie, the newer rating wins.
+    #[default]
+    Merge,
+    /// Remove the account's ratings and marks first.
+    Replace,
+}
+
+/// A rating to import.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportRating {
+    /// MovieLens movie id (kept even when this dataset lacks the movie).
+    pub movie_id: u32,
+    /// 0.5-5 stars in half stars.
+    pub stars: f32,
+    /// Unix seconds when it was rated (default: now).
+    pub updated: Option<i64>,
+}
+
+/// A watchlist or not-interested entry to import.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportMark {
+    pub movie_id: u32,
+    /// Unix seconds when it was added (default: now).
+    pub added: Option<i64>,
+}
+
+/// A whole profile to import (what `GET /v1/users/{name}/profile` answers, titles aside).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileIn {
+    /// `merge` (default) or `replace`.
+    #[serde(default)]
+    pub mode: ImportMode,
+    #[serde(default)]
+    pub ratings: Vec<ImportRating>,
+    #[serde(default)]
+    pub watchlist: Vec<ImportMark>,
+    #[serde(default)]
+    pub not_interested: Vec<ImportMark>,
+}
+
+/// What the account holds after the import.
+#[derive(Serialize, ToSchema)]
+pub struct ImportOut {
+    pub mode: ImportMode,
+    pub ratings: u64,
+    pub watchlist: u64,
+    pub not_interested: u64,
+}
+
+fn check_time(field: &str, k: usize, time: Option<i64>, now: i64) -> Result<i64, ApiError> {
+    match time {
+        None => Ok(now),
+        Some(t) if t >= 0 => Ok(t),
+        Some(t) => Err(ApiError::invalid(
+            "bad_time",
+            format!("{field}[{k}]: time {t} is before 1970"),
+        )),
+    }
+}
+
+fn check_unique(field: &str, ids: impl Iterator<Item = u32>) -> Result<(), ApiError> {
+    let mut ids: Vec<u32> = ids.collect();
+    ids.sort_unstable();
+    match ids.windows(2).find(|w| w[0] == w[1]) {
+        Some(w) => Err(ApiError::invalid(
+            "duplicate_movie",
+            format!("{field}: movie {} appears twice", w[0]),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn import_marks(field: &str, marks: &[ImportMark], now: i64) -> Result<Vec<StoredMark>, ApiError> {
+    check_unique(field, marks.iter().map(|m| m.movie_id))?;
+    marks
+        .iter()
+        .enumerate()
+        .map(|(k, m)| {
+            Ok(StoredMark {
+                movie_id: m.movie_id,
+                added: check_time(field, k, m.added, now)?,
+            })
+        })
+        .collect()
+}
+
+#[utoipa::path(post, path = "/v1/users/{name}/import", tag = "accounts",
+    params(("name" = String, Path)), request_body = ProfileIn, security(("bearer" = [])),
+    responses((status = 200, body = ImportOut, description = "imported in one transaction"),
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn import_profile(
+    State(state): St,
+    headers: HeaderMap,
+    ApiPath(name): ApiPath<String>,
+    ApiJson(body): ApiJson<ProfileIn>,
+) -> Result<Json<ImportOut>, ApiError> {
+    auth::authorize(&state.store, &headers, &name).await?;
+    // The catalogue knows the star scale.
+    let m = catalogue(&state)?;
+    let entries = body.ratings.len() + body.watchlist.len() + body.not_interested.len();
+    if entries > MAX_IMPORT_ENTRIES {
+        return Err(ApiError::invalid(
+            "too_many_entries",
+            format!("at most {MAX_IMPORT_ENTRIES} entries per import (got {entries})"),
+        ));
+    }
+    let now = crate::profile::now();
+    check_unique("ratings", body.ratings.iter().map(|r| r.movie_id))?;
+    let ratings = body
+        .ratings
+        .iter()
+        .enumerate()
+        .map(|(k, r)| {
+            let stars = m.check_stars(r.stars).map_err(|e| {
+                ApiError::invalid(
+                    "bad_stars",
+                    format!("ratings[{k}] (movie {}): {e}", r.movie_id),
+                )
+            })?;
+            Ok(StoredRating {
+                movie_id: r.movie_id,
+                stars,
+                updated: check_time("ratings", k, r.updated, now)?,
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let watchlist = import_marks("watchlist", &body.watchlist, now)?;
+    let not_interested = import_marks("not_interested", &body.not_interested, now)?;
+    let counts = state
+        .store
+        .import_profile(
+            &name,
+            body.mode == ImportMode::Replace,
+            &ratings,
+            &watchlist,
+            &not_interested,
+        )
+        .await?;
+    Ok(Json(ImportOut {
+        mode: body.mode,
+        ratings: counts.ratings,
+        watchlist: counts.watchlist,
+        not_interested: counts.not_interested,
+    }))
 }
 
 /// Unknown paths.

@@ -6,7 +6,9 @@
 use std::sync::Arc;
 
 use crate::data::{Catalogue, Movie};
-use crate::engine::{open_models, ModelSet, OpenOptions, RecFilter, SearchHit, Stage};
+use crate::engine::{
+    fit_lists, open_catalogue, trainers_for, ModelSet, OpenOptions, RecFilter, SearchHit, Stage,
+};
 use crate::models::Recommendation;
 
 /// Where loading stands, for `/health`.
@@ -43,12 +45,30 @@ impl Models {
     /// Opens the dataset and every configured list's model (saved snapshot, else
     /// training), reporting progress.
     pub fn open(opts: &OpenOptions, progress: &mut dyn FnMut(LoadStage)) -> anyhow::Result<Models> {
-        let (set, _trainers) = open_models(opts, &mut |s: Stage| {
+        Self::open_staged(opts, progress, &mut |_| {})
+    }
+
+    /// [`Models::open`] in two steps, as the TUI opens: `catalogue` gets the dataset
+    /// alone (search, movie pages, star checks; no list) as soon as it is read, then
+    /// every list's model is loaded or trained and the full set is returned.
+    pub fn open_staged(
+        opts: &OpenOptions,
+        progress: &mut dyn FnMut(LoadStage),
+        catalogue: &mut dyn FnMut(Models),
+    ) -> anyhow::Result<Models> {
+        let mut report = |s: Stage| {
             progress(LoadStage {
                 stage: s.message,
                 progress: s.overall,
             })
-        })?;
+        };
+        // Checked before the dataset is read, so a bad list name fails at once.
+        let trainers = trainers_for(opts)?;
+        let set = open_catalogue(opts, &mut report)?;
+        catalogue(Models {
+            set: Arc::clone(&set),
+        });
+        let (set, _trainers) = fit_lists(&set, &trainers, opts, &mut report)?;
         Ok(Models { set })
     }
 

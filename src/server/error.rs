@@ -55,6 +55,13 @@ impl ApiError {
             "the models are still loading; see /health",
         )
     }
+    pub fn catalogue_loading() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "loading",
+            "the catalogue is still loading; see /health",
+        )
+    }
     /// A server-side failure: logged in full, answered without internals.
     pub fn internal(what: &str, err: impl std::fmt::Display) -> Self {
         tracing::error!("{what}: {err}");

@@ -3,7 +3,9 @@
 //! One process holds one shared, immutable model set ([`engine_port::Models`]); every
 //! request folds its own ratings in, so requests never wait for each other. Accounts and
 //! their lists live in SQL ([`store`]). The port opens at once: `/health` answers 503
-//! with progress while the models load on a background thread, 200 when ready.
+//! with progress while the models load on a background thread, 200 when ready. Loading
+//! is staged as in the TUI: search, movie pages and account writes work as soon as the
+//! catalogue is read; recommendations and similar movies wait for the lists' models.
 
 pub mod api;
 pub mod auth;
@@ -21,7 +23,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -57,6 +59,19 @@ pub struct ServeConfig {
     pub body_limit: usize,
     /// Requests per second per client IP (None: no limit).
     pub rate_limit: Option<u32>,
+    /// Called on the loading thread once the catalogue is served, before the lists'
+    /// models load (a seam for tests that hold the model stage).
+    pub before_models: Option<Hook>,
+}
+
+/// A callback run on the loading thread.
+#[derive(Clone)]
+pub struct Hook(pub Arc<dyn Fn() + Send + Sync>);
+
+impl std::fmt::Debug for Hook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Hook")
+    }
 }
 
 impl ServeConfig {
@@ -69,6 +84,7 @@ impl ServeConfig {
             request_timeout: Duration::from_secs(30),
             body_limit: 256 * 1024,
             rate_limit: None,
+            before_models: None,
         }
     }
 }
@@ -90,7 +106,10 @@ pub enum LoadState {
 
 /// What every handler shares.
 pub struct AppState {
-    /// Set once, when loading has finished.
+    /// Set once, when the dataset is read: the catalogue without lists (search, movie
+    /// pages, star checks).
+    pub catalogue: OnceLock<Arc<Models>>,
+    /// Set once, when loading has finished: the catalogue and every list's model.
     pub models: OnceLock<Arc<Models>>,
     load: Mutex<LoadState>,
     pub store: Store,
@@ -148,20 +167,32 @@ pub fn router(state: Arc<AppState>, config: &ServeConfig) -> Router {
             "/v1/users/{name}/recommendations",
             get(api::user_recommendations),
         )
+        .route("/v1/users/{name}/profile", get(api::get_profile))
+        .route_layer(RequestBodyLimitLayer::new(config.body_limit))
+        // A whole profile is bigger than any other body: its own limit (added after
+        // the route_layer above, so that one does not apply).
+        .route(
+            "/v1/users/{name}/import",
+            post(api::import_profile).layer((
+                RequestBodyLimitLayer::new(api::IMPORT_BODY_LIMIT),
+                DefaultBodyLimit::max(api::IMPORT_BODY_LIMIT),
+            )),
+        )
         .fallback(api::not_found)
         .with_state(state)
         // Each layer wraps the ones before it, so the last is outermost: tracing sees
         // everything; error answers are made JSON before compression; a panic in a
         // handler becomes a 500 answer, not a dropped connection.
         .layer(middleware::from_fn(limit_uri))
-        .layer(RequestBodyLimitLayer::new(config.body_limit))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,
         ))
         .layer(CatchPanicLayer::new())
         .layer(middleware::map_response(error::json_errors))
-        .layer(CompressionLayer::new())
+        // Fastest deflate: at the default level, compressing the ~4 KB recommendation
+        // answers took 6% of the server's CPU under load (perf, serve_load bench).
+        .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
         .layer(middleware::from_fn_with_state(
             config.rate_limit.map(rate_limit::RateLimiter::new),
             maybe_rate_limit,
@@ -212,6 +243,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let store = Store::open(&config.db_url).await?;
     let state = Arc::new(AppState {
+        catalogue: OnceLock::new(),
         models: OnceLock::new(),
         load: Mutex::new(LoadState::Loading {
             stage: "starting".into(),
@@ -259,18 +291,32 @@ fn spawn_loader(
     failed: tokio::sync::oneshot::Sender<String>,
 ) -> anyhow::Result<()> {
     let open = config.open.clone();
+    let before_models = config.before_models.clone();
     std::thread::Builder::new()
         .name("reel-load".into())
         .spawn(move || {
             let since = Instant::now();
             let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                Models::open(&open, &mut |s: LoadStage| {
-                    state.set_load_state(LoadState::Loading {
-                        stage: s.stage,
-                        progress: s.progress,
-                        since,
-                    })
-                })
+                Models::open_staged(
+                    &open,
+                    &mut |s: LoadStage| {
+                        state.set_load_state(LoadState::Loading {
+                            stage: s.stage,
+                            progress: s.progress,
+                            since,
+                        })
+                    },
+                    &mut |catalogue| {
+                        let _ = state.catalogue.set(Arc::new(catalogue));
+                        tracing::info!(
+                            "catalogue ready after {:.1} s; loading the lists' models",
+                            since.elapsed().as_secs_f64()
+                        );
+                        if let Some(hook) = &before_models {
+                            (hook.0)();
+                        }
+                    },
+                )
             }));
             let outcome = match run {
                 Ok(Ok(models)) => Ok(models),

@@ -31,6 +31,8 @@ use super::api;
         api::delete_not_interested,
         api::get_not_interested,
         api::user_recommendations,
+        api::get_profile,
+        api::import_profile,
     ),
     modifiers(&BearerAuth)
 )]

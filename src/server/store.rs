@@ -340,6 +340,111 @@ impl Store {
     }
 }
 
+/// How many entries an account holds after an import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProfileCounts {
+    pub ratings: u64,
+    pub watchlist: u64,
+    pub not_interested: u64,
+}
+
+impl Store {
+    /// Brings a whole profile in, in one transaction (all or nothing). `replace` first
+    /// removes the account's ratings and marks; otherwise it merges: where both have a
+    /// rating, the newer (by `updated`) wins, and marks already there keep their time.
+    pub async fn import_profile(
+        &self,
+        user: &str,
+        replace: bool,
+        ratings: &[StoredRating],
+        watchlist: &[StoredMark],
+        not_interested: &[StoredMark],
+    ) -> Result<ProfileCounts, StoreError> {
+        let what = "importing a profile";
+        let mut tx = self.pool.begin().await.map_err(fail(what))?;
+        if replace {
+            sqlx::query("DELETE FROM ratings WHERE user_name = $1")
+                .bind(user)
+                .execute(&mut *tx)
+                .await
+                .map_err(fail(what))?;
+            sqlx::query("DELETE FROM marks WHERE user_name = $1")
+                .bind(user)
+                .execute(&mut *tx)
+                .await
+                .map_err(fail(what))?;
+        }
+        for r in ratings {
+            sqlx::query(
+                "INSERT INTO ratings (user_name, movie_id, stars, updated) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (user_name, movie_id) DO UPDATE \
+                 SET stars = excluded.stars, updated = excluded.updated \
+                 WHERE excluded.updated >= ratings.updated",
+            )
+            .bind(user)
+            .bind(i64::from(r.movie_id))
+            .bind(f64::from(r.stars))
+            .bind(r.updated)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail(what))?;
+        }
+        for (list, marks) in [
+            (MarkList::Watchlist, watchlist),
+            (MarkList::NotInterested, not_interested),
+        ] {
+            for m in marks {
+                sqlx::query(
+                    "INSERT INTO marks (user_name, list, movie_id, added) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (user_name, list, movie_id) DO NOTHING",
+                )
+                .bind(user)
+                .bind(list.as_str())
+                .bind(i64::from(m.movie_id))
+                .bind(m.added)
+                .execute(&mut *tx)
+                .await
+                .map_err(fail(what))?;
+            }
+        }
+        let count = |sql: &'static str, list: Option<MarkList>| {
+            let mut q = sqlx::query(sql).bind(user);
+            if let Some(l) = list {
+                q = q.bind(l.as_str());
+            }
+            q
+        };
+        let mut counts = [0u64; 3];
+        for (k, (sql, list)) in [
+            ("SELECT COUNT(*) FROM ratings WHERE user_name = $1", None),
+            (
+                "SELECT COUNT(*) FROM marks WHERE user_name = $1 AND list = $2",
+                Some(MarkList::Watchlist),
+            ),
+            (
+                "SELECT COUNT(*) FROM marks WHERE user_name = $1 AND list = $2",
+                Some(MarkList::NotInterested),
+            ),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let n: i64 = count(sql, list)
+                .fetch_one(&mut *tx)
+                .await
+                .and_then(|r| r.try_get(0))
+                .map_err(fail(what))?;
+            counts[k] = u64::try_from(n).unwrap_or(0);
+        }
+        tx.commit().await.map_err(fail(what))?;
+        Ok(ProfileCounts {
+            ratings: counts[0],
+            watchlist: counts[1],
+            not_interested: counts[2],
+        })
+    }
+}
+
 /// Movie ids are written from `u32`, so a stored one always fits; anything else is a
 /// corrupt row, mapped to 0 (unknown to every catalogue) rather than a panic.
 fn id_from(v: i64) -> u32 {

@@ -8,15 +8,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn reel(home: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_reel"));
-    cmd.env("XDG_CACHE_HOME", home.join("cache"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("REEL_DATA", common::ml_latest_small())
-        // Other tests in this process set these; the child must see only its own home.
-        .env_remove(reel::paths::CONFIG_ENV)
-        .env_remove("REEL_LISTS");
-    cmd
+    common::reel_in(home)
 }
 
 fn run(home: &Path, args: &[&str]) -> Output {

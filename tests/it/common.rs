@@ -18,3 +18,18 @@ pub fn ml_latest_small() -> PathBuf {
     );
     dir
 }
+
+/// The real `reel` binary with every platform folder under `home` and the data set to
+/// ml-latest-small, so a user's real profile, cache and config are never touched.
+pub fn reel_in(home: &std::path::Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_reel"));
+    cmd.env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("REEL_DATA", ml_latest_small())
+        // Other tests in this process set these; the child must see only its own home.
+        .env_remove(reel::paths::CONFIG_ENV)
+        .env_remove("REEL_LISTS")
+        .env_remove("REEL_TOKEN");
+    cmd
+}

@@ -33,6 +33,7 @@ mod server_browser;
 mod server_process;
 mod server_store;
 mod server_support;
+mod server_sync;
 mod tui_config;
 mod tui_defects;
 mod tui_flow;

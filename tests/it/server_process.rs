@@ -1,15 +1,19 @@
 //! The real `reel serve` binary: /health while loading, --no-signup with --add-user,
-//! kill -9 in the middle of writes (nothing acknowledged is lost), graceful SIGTERM.
+//! kill -9 in the middle of writes (nothing acknowledged is lost), graceful SIGTERM;
+//! and the staged start (search before the lists' models) with the stage held open.
 
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use reel::server::{Hook, RunningServer, ServeConfig};
 use serde_json::json;
 
 use crate::common;
-use crate::server_support::{assert_error, call, get, scratch, wait_ready, ServerProcess};
+use crate::server_support::{
+    assert_error, call, get, new_user, scratch, wait_ready, ServerProcess, READY_TIMEOUT,
+};
 
 fn add_user(db: &str, name: &str) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_reel"))
@@ -59,7 +63,7 @@ fn kill_dash_nine_loses_no_acknowledged_write() {
     if status == 503 {
         assert_eq!(health["status"], "loading", "{health}");
         assert!(health["stage"].is_string(), "{health}");
-        assert_error(get(&base, "/v1/movies/search?q=toy", None), 503, "loading");
+        assert_error(get(&base, "/v1/movies/1/similar", None), 503, "loading");
     } else {
         panic!("models loaded before the first /health ({status} {health}): cannot test loading");
     }
@@ -154,6 +158,98 @@ fn kill_dash_nine_loses_no_acknowledged_write() {
             assert_eq!(found["stars"], *stars, "{n}/{id}");
         }
     }
+}
+
+/// The model stage is held open by a hook (in-process server): search, movie pages and
+/// account writes answer from the catalogue while /health is 503 and recommendations
+/// wait; releasing the stage makes everything ready.
+#[test]
+fn search_and_movie_pages_answer_while_the_models_load() {
+    let dir = scratch("staged");
+    let db = format!("sqlite:{}", dir.join("staged.sqlite").display());
+    let (reached_tx, reached_rx) = mpsc::channel::<()>();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let (reached_tx, release_rx) = (Mutex::new(reached_tx), Mutex::new(release_rx));
+    let mut config = ServeConfig::new(common::ml_latest_small(), db);
+    config.before_models = Some(Hook(Arc::new(move || {
+        if let Ok(tx) = reached_tx.lock() {
+            let _ = tx.send(());
+        }
+        // Returns when the test releases the stage (or ends: the sender is dropped).
+        if let Ok(rx) = release_rx.lock() {
+            let _ = rx.recv();
+        }
+    })));
+    let server = RunningServer::start("127.0.0.1:0".parse().expect("address"), config)
+        .expect("start the in-process server");
+    let base = format!("http://{}", server.addr);
+    reached_rx
+        .recv_timeout(READY_TIMEOUT)
+        .expect("the catalogue stage ended");
+
+    let (status, health) = get(&base, "/health", None);
+    assert_eq!(status, 503, "{health}");
+    assert_eq!(health["status"], "loading", "{health}");
+    assert_eq!(health["search_ready"], true, "{health}");
+    assert!(health["stage"].is_string(), "{health}");
+    assert!(health["progress"].is_number(), "{health}");
+    assert!(
+        health["movies"].as_u64().is_some_and(|n| n > 9000),
+        "{health}"
+    );
+
+    let (status, body) = get(&base, "/v1/movies/search?q=matrix&n=5", None);
+    assert_eq!(status, 200, "search while the models load: {body}");
+    let results = body["results"].as_array().expect("results");
+    assert!(results.iter().any(|r| r["movie_id"] == 2571), "{body}");
+    let (status, body) = get(&base, "/v1/movies/2571", None);
+    assert_eq!(status, 200, "movie page while the models load: {body}");
+    assert!(
+        body["title"].as_str().is_some_and(|t| t.contains("Matrix")),
+        "{body}"
+    );
+    // Account writes need only the catalogue (movie ids, the star scale).
+    let token = new_user(&base, "early");
+    let (status, body) = call(
+        "PUT",
+        &base,
+        "/v1/users/early/ratings/2571",
+        Some(&token),
+        Some(&json!({"stars": 4.5})),
+    );
+    assert_eq!(status, 200, "rating while the models load: {body}");
+    // Recommendations and similar movies need the lists' models.
+    let ratings = json!({"ratings": [{"movie_id": 2571, "stars": 4.5}]});
+    assert_error(
+        call("POST", &base, "/v1/recommendations", None, Some(&ratings)),
+        503,
+        "loading",
+    );
+    assert_error(get(&base, "/v1/movies/2571/similar", None), 503, "loading");
+    assert_error(
+        get(&base, "/v1/users/early/recommendations", Some(&token)),
+        503,
+        "loading",
+    );
+
+    release_tx.send(()).expect("release the model stage");
+    wait_ready(&base);
+    let (status, health) = get(&base, "/health", None);
+    assert_eq!(
+        (status, &health["status"]),
+        (200, &json!("ready")),
+        "{health}"
+    );
+    assert_eq!(health["search_ready"], true, "{health}");
+    let (status, body) = get(&base, "/v1/users/early/recommendations?n=5", Some(&token));
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body["lists"][0]["entries"]
+            .as_array()
+            .is_some_and(|e| e.len() == 5),
+        "{body}"
+    );
+    server.stop().expect("graceful stop");
 }
 
 #[test]
