@@ -117,6 +117,44 @@ fn normal_pair(rng: &mut fastrand::Rng) -> (f32, f32) {
     ((radius * angle.cos()) as f32, (radius * angle.sin()) as f32)
 }
 
+/// Hints the CPU to load `data[start..start + len]` into cache (no-op off x86-64).
+#[inline(always)]
+pub fn prefetch_row(data: &[f32], start: usize, len: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let end = (start + len).min(data.len());
+        let mut at = start;
+        while at < end {
+            // SAFETY: a prefetch is only a hint; it never faults or reads
+            // into Rust-visible memory, and the pointer is in bounds anyway.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(data[at..].as_ptr().cast()) };
+            at += 16; // one 64-byte line
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (data, start, len);
+}
+
+/// Dot product of two `K`-vectors with eight independent accumulators; inlined so
+/// that it takes the caller's target features.
+#[inline(always)]
+pub fn dot_fixed<const K: usize>(a: &[f32; K], b: &[f32; K]) -> f32 {
+    // Products first, then eight-lane partial sums: both shapes vectorise once
+    // unrolled (an accumulator per lane, filled element by element, does not).
+    let mut prod = [0f32; K];
+    for d in 0..K {
+        prod[d] = a[d] * b[d];
+    }
+    let mut acc = [0f32; 8];
+    for chunk in prod.chunks_exact(8) {
+        for l in 0..8 {
+            acc[l] += chunk[l];
+        }
+    }
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
+}
+
 /// Dot product with eight independent accumulators (vectorises well).
 #[inline(always)]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {

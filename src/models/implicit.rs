@@ -17,7 +17,7 @@ use std::cell::OnceCell;
 use nalgebra::{Cholesky, DMatrix, DVector, Dyn};
 use rayon::prelude::*;
 
-use super::factors::{dot, Factors};
+use super::factors::{dot, dot_fixed, prefetch_row, Factors};
 use super::Progress;
 use crate::data::RatingMatrix;
 
@@ -430,22 +430,6 @@ fn gram_times<const K: usize>(gram: &[f32], v: &[f32; K]) -> [f32; K] {
     acc
 }
 
-/// Dot product of two `K`-vectors with eight independent accumulators; inlined so
-/// that it takes the caller's target features.
-#[inline(always)]
-fn dot_fixed<const K: usize>(a: &[f32; K], b: &[f32; K]) -> f32 {
-    let mut acc = [0f32; 8];
-    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
-        // Eight lanes as arrays: one vector register, no per-element bookkeeping.
-        if let (Ok(x), Ok(y)) = (<&[f32; 8]>::try_from(x), <&[f32; 8]>::try_from(y)) {
-            for l in 0..8 {
-                acc[l] += x[l] * y[l];
-            }
-        }
-    }
-    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
-}
-
 /// [`cg_row`] for a fixed `k` (the defaults, 64 and 32): vectors are arrays that
 /// unroll into registers, and every row of `Y` is read as an array.
 #[inline(always)]
@@ -464,7 +448,13 @@ fn cg_row_fixed<const K: usize>(job: &CgRow<'_>, xu: &mut [f32]) {
     for v in r.iter_mut() {
         *v = -*v;
     }
-    for (&j, &c) in job.idx.iter().zip(job.extra) {
+    // The first pass reads each y_j from memory (later steps find them in cache):
+    // ask for rows a few positives ahead.
+    const AHEAD: usize = 6;
+    for (n, (&j, &c)) in job.idx.iter().zip(job.extra).enumerate() {
+        if let Some(&next) = job.idx.get(n + AHEAD) {
+            prefetch_row(data, next as usize * K, K);
+        }
         if let Some(yj) = row(j) {
             let w = (1.0 + c) - c * dot_fixed(yj, x);
             for d in 0..K {

@@ -27,7 +27,7 @@
 use rayon::prelude::*;
 
 pub use super::factors::{append_user, RankingConfig};
-use super::factors::{rating_range, BiasedMf, Factors, MfUser, Ranker, RatedLists};
+use super::factors::{prefetch_row, rating_range, BiasedMf, Factors, MfUser, Ranker, RatedLists};
 use super::{Model, Progress, UserModel, Who};
 use crate::data::RatingMatrix;
 
@@ -387,25 +387,6 @@ fn sgd_cell_body(
             *qf += lr * (err * a - reg * b);
         }
     }
-}
-
-/// Hints the CPU to load `data[start..start + len]` into cache (no-op off x86-64).
-#[inline(always)]
-fn prefetch_row(data: &[f32], start: usize, len: usize) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        let end = (start + len).min(data.len());
-        let mut at = start;
-        while at < end {
-            // SAFETY: a prefetch is only a hint; it never faults or reads
-            // into Rust-visible memory, and the pointer is in bounds anyway.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(data[at..].as_ptr().cast()) };
-            at += 16; // one 64-byte line
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (data, start, len);
 }
 
 #[cfg(test)]
