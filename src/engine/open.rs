@@ -129,6 +129,9 @@ pub fn open_catalogue(
     Ok(Arc::new(ModelSet::new(Arc::new(dataset), Vec::new())))
 }
 
+/// A saved model as read (or why not), with the seconds the read took.
+type SnapshotRead = (Result<Box<dyn crate::models::Model>, StoreStatus>, f64);
+
 /// The second half of [`open_models`]: each list's model from its snapshot, or trained
 /// (and saved), over `catalogue`'s dataset.
 pub fn fit_lists(
@@ -151,33 +154,32 @@ pub fn fit_lists(
         .collect();
     // Every list's snapshot is read at once (each load is mostly page faults and
     // decoding, one core each); only the lists without a usable one train, in turn.
-    let found: Vec<Option<(Result<Box<dyn crate::models::Model>, StoreStatus>, f64)>> =
-        std::thread::scope(|scope| {
-            let loads: Vec<_> = trainers
-                .0
-                .iter()
-                .zip(&files)
-                .map(|(t, file)| {
-                    let key = &key;
-                    scope.spawn(move || match file.as_deref() {
-                        Some(f) if !opts.retrain => {
-                            let started = Instant::now();
-                            let found = store::load(f, key, &t.spec.name);
-                            Some((found, started.elapsed().as_secs_f64()))
-                        }
-                        _ => None,
-                    })
+    let found: Vec<Option<SnapshotRead>> = std::thread::scope(|scope| {
+        let loads: Vec<_> = trainers
+            .0
+            .iter()
+            .zip(&files)
+            .map(|(t, file)| {
+                let key = &key;
+                scope.spawn(move || match file.as_deref() {
+                    Some(f) if !opts.retrain => {
+                        let started = Instant::now();
+                        let found = store::load(f, key, &t.spec.name);
+                        Some((found, started.elapsed().as_secs_f64()))
+                    }
+                    _ => None,
                 })
-                .collect();
-            loads
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Some((Err(StoreStatus::Rejected("reading it failed".into())), 0.0))
-                    })
+            })
+            .collect();
+        loads
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Some((Err(StoreStatus::Rejected("reading it failed".into())), 0.0))
                 })
-                .collect()
-        });
+            })
+            .collect()
+    });
     let mut lists = Vec::with_capacity(trainers.0.len());
     for (k, ((t, file), found)) in trainers.0.iter().zip(files).zip(found).enumerate() {
         let base = LOAD_SHARE + (1.0 - LOAD_SHARE) * k as f32 / n_lists;
