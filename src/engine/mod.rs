@@ -357,7 +357,7 @@ impl ModelSet {
 
     /// The most used tags of a movie, with counts.
     pub fn top_tags(&self, item: u32, n: usize) -> Vec<(String, usize)> {
-        self.stats.top_tags(item, n)
+        self.stats.top_tags(&self.dataset, item, n)
     }
 
     /// Rounds stars to the dataset's scale step and checks the range: the one star rule

@@ -315,8 +315,10 @@ pub fn open_staged(
         message: "indexing titles for search".into(),
         overall: Some(LOAD_SHARE),
     });
-    // Built here, off the front-end's thread, which searches at once.
+    // Built here, off the front-end's thread, which searches and shows movie pages
+    // (with their tags) at once.
     catalogue.search_index();
+    catalogue.top_tags(0, 0);
     let loaded = store.load()?;
     usable(
         Session::new(

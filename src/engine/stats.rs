@@ -2,6 +2,7 @@
 //! means, column norms (for the fallback similarity) and the tag index.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use crate::data::{Dataset, RatingMatrix};
 
@@ -12,7 +13,9 @@ pub struct ItemStats {
     pub means: Vec<f32>,
     /// L2 norm of each rating column (for [`ItemStats::similar_cosine`]).
     norms: Vec<f32>,
-    tags_by_item: HashMap<u32, Vec<(String, usize)>>,
+    /// Built on the first [`ItemStats::top_tags`]: a million tags take a noticeable
+    /// part of a cold command that never shows one.
+    tags_by_item: OnceLock<HashMap<u32, Vec<(String, usize)>>>,
 }
 
 impl ItemStats {
@@ -36,6 +39,15 @@ impl ItemStats {
                     .sqrt() as f32;
             }
         }
+        ItemStats {
+            counts,
+            means,
+            norms,
+            tags_by_item: OnceLock::new(),
+        }
+    }
+
+    fn index_tags(dataset: &Dataset) -> HashMap<u32, Vec<(String, usize)>> {
         let mut tag_counts: HashMap<u32, HashMap<String, (String, usize)>> = HashMap::new();
         for t in &dataset.tags {
             let text = t.text.trim();
@@ -49,25 +61,21 @@ impl ItemStats {
                 .or_insert_with(|| (text.to_string(), 0));
             slot.1 += 1;
         }
-        let tags_by_item = tag_counts
+        tag_counts
             .into_iter()
             .map(|(item, tags)| {
                 let mut v: Vec<(String, usize)> = tags.into_values().collect();
                 v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
                 (item, v)
             })
-            .collect();
-        ItemStats {
-            counts,
-            means,
-            norms,
-            tags_by_item,
-        }
+            .collect()
     }
 
-    /// The most used tags of a movie, with counts.
-    pub fn top_tags(&self, item: u32, n: usize) -> Vec<(String, usize)> {
+    /// The most used tags of a movie, with counts (`dataset` is the one these
+    /// statistics were computed from).
+    pub fn top_tags(&self, dataset: &Dataset, item: u32, n: usize) -> Vec<(String, usize)> {
         self.tags_by_item
+            .get_or_init(|| Self::index_tags(dataset))
             .get(&item)
             .map(|v| v.iter().take(n).cloned().collect())
             .unwrap_or_default()
