@@ -158,6 +158,10 @@ pub fn dot_fixed<const K: usize>(a: &[f32; K], b: &[f32; K]) -> f32 {
 /// Dot product with eight independent accumulators (vectorises well).
 #[inline(always)]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    // The default factor count: fixed-size arrays vectorise without lane shuffles.
+    if let (Ok(a), Ok(b)) = (<&[f32; 64]>::try_from(a), <&[f32; 64]>::try_from(b)) {
+        return dot_fixed(a, b);
+    }
     let n = a.len().min(b.len());
     let ca = a[..n].chunks_exact(8);
     let cb = b[..n].chunks_exact(8);
