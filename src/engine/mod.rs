@@ -330,6 +330,13 @@ impl ModelSet {
         self.dataset.catalogue.index_of(movie_id)
     }
 
+    /// Builds the search and tag indexes now (else the first search or movie page
+    /// pays for them): for front-ends that hand the catalogue over before the lists.
+    pub fn build_indexes(&self) {
+        self.index();
+        self.stats.top_tags(&self.dataset, 0, 0);
+    }
+
     /// The search index (shareable with a [`SearchWorker`]).
     pub fn search_index(&self) -> Arc<SearchIndex> {
         Arc::clone(self.index())

@@ -317,8 +317,7 @@ pub fn open_staged(
     });
     // Built here, off the front-end's thread, which searches and shows movie pages
     // (with their tags) at once.
-    catalogue.search_index();
-    catalogue.top_tags(0, 0);
+    catalogue.build_indexes();
     let loaded = store.load()?;
     usable(
         Session::new(

@@ -65,6 +65,9 @@ impl Models {
         // Checked before the dataset is read, so a bad list name fails at once.
         let trainers = trainers_for(opts)?;
         let set = open_catalogue(opts, &mut report)?;
+        // Searches answer from here on, so the indexes are built before, on this
+        // loading thread, not inside the first requests.
+        set.build_indexes();
         catalogue(Models {
             set: Arc::clone(&set),
         });
