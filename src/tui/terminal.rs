@@ -6,7 +6,7 @@
 //! Signals are caught with `signal-hook` flags (async-signal-safe: the handler only sets
 //! an atomic) and acted on by the event loop, which wakes at least every 30 ms.
 
-use std::io::Stdout;
+use std::io::{IsTerminal, Stdout};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -121,10 +121,12 @@ pub fn run(app: &mut App) -> anyhow::Result<()> {
         restore_terminal();
         return Err(e);
     }
+    let watch = HangupWatch::start();
     let result = match Terminal::new(CrosstermBackend::new(std::io::stdout())) {
         Ok(mut terminal) => event_loop(&mut terminal, app, &signals),
         Err(e) => Err(e.into()),
     };
+    drop(watch);
     restore_terminal();
     match result {
         Ok(Some(sig)) => {
@@ -135,6 +137,45 @@ pub fn run(app: &mut App) -> anyhow::Result<()> {
         }
         Ok(None) => Ok(()),
         Err(e) => Err(e),
+    }
+}
+
+/// Ends reel when its terminal hangs up without a SIGHUP reaching it (the session leader
+/// ignores SIGHUP, as when a tmux server is killed). The event loop cannot notice: on a
+/// hung-up terminal every read returns nothing at once, and crossterm's reader then
+/// retries for ever inside `event::poll`. There is no screen left to restore, and the
+/// profile is saved on every change, so reel dies as SIGHUP would have killed it.
+struct HangupWatch {
+    done: Arc<AtomicBool>,
+}
+
+impl HangupWatch {
+    fn start() -> Option<HangupWatch> {
+        if !std::io::stdout().is_terminal() {
+            return None;
+        }
+        let done = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&done);
+        std::thread::Builder::new()
+            .name("reel-tty-watch".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(250));
+                    // isatty fails (EIO) on a terminal that has hung up.
+                    if !std::io::stdout().is_terminal() && !flag.load(Ordering::Relaxed) {
+                        let _ = signal_hook::low_level::emulate_default_handler(SIGHUP);
+                        std::process::exit(128 + SIGHUP);
+                    }
+                }
+            })
+            .ok()?;
+        Some(HangupWatch { done })
+    }
+}
+
+impl Drop for HangupWatch {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::Relaxed);
     }
 }
 

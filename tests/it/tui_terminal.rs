@@ -39,6 +39,12 @@ impl Pty {
     /// Starts `reel --data DATA` in a 100×30 terminal, with its own XDG folders; `prepare`
     /// may put files in them first.
     fn start(data: &Path, prepare: impl FnOnce(&Path)) -> Pty {
+        Pty::start_in_shell(data, prepare, "")
+    }
+
+    /// As `start`, with `shell_prefix` run first by the shell that `script` starts (the
+    /// session leader of the pseudo-terminal).
+    fn start_in_shell(data: &Path, prepare: impl FnOnce(&Path), shell_prefix: &str) -> Pty {
         let script = Path::new("/usr/bin/script");
         assert!(
             script.is_file(),
@@ -50,7 +56,8 @@ impl Pty {
         let pidfile = home.path().join("reel.pid");
         // The inner sh writes its pid and becomes reel, so the test can signal reel.
         let inner = format!(
-            "stty cols 100 rows 30; sh -c 'echo $$ > \"{}\"; exec \"{}\" --data \"{}\"'; echo; echo STTY-AFTER; stty -a",
+            "{}stty cols 100 rows 30; sh -c 'echo $$ > \"{}\"; exec \"{}\" --data \"{}\"'; echo; echo STTY-AFTER; stty -a",
+            shell_prefix,
             pidfile.display(),
             env!("CARGO_BIN_EXE_reel"),
             data.display()
@@ -223,6 +230,42 @@ fn sigterm_restores_the_terminal() {
     t.signal("-TERM");
     let screen = t.finish("SIGTERM");
     assert_restored(&screen);
+}
+
+/// The terminal goes away and no signal says so (a terminal emulator or tmux server
+/// killed while reel's session leader ignores SIGHUP): reel must notice the hung-up
+/// terminal and end, not spin on it for ever.
+#[test]
+fn a_hung_up_terminal_ends_reel_even_without_sighup() {
+    let mut t = Pty::start_in_shell(&common::ml_latest_small(), |_| {}, "trap '' HUP; ");
+    t.wait_screen("Rate a few", Duration::from_secs(120));
+    let pid = t.pid();
+    let proc_dir = PathBuf::from(format!("/proc/{pid}"));
+    let alive = |dir: &Path| {
+        let stat = read_lossy(&dir.join("stat"));
+        !stat.is_empty()
+            && !stat
+                .rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .starts_with('Z')
+    };
+    // SIGKILL `script`: the pseudo-terminal's master side closes without a word.
+    t.child.kill().expect("kill script");
+    let _ = t.child.wait();
+    let start = Instant::now();
+    while alive(&proc_dir) && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let still_running = alive(&proc_dir);
+    if still_running {
+        let _ = Command::new("kill").args(["-KILL", &pid]).status();
+    }
+    assert!(
+        !still_running,
+        "reel kept running 10 s after its terminal hung up"
+    );
 }
 
 /// Issue 8, defect 2: Ctrl-Z gives the terminal back and stops reel; SIGCONT (what the
