@@ -403,6 +403,19 @@ impl ModelSet {
         )
     }
 
+    /// The movies `filter` admits, ascending. The count-only filters (the default one
+    /// among them) are computed once per dataset.
+    fn admitted(&self, filter: &RecFilter) -> Arc<[u32]> {
+        let n = self.n_items() as u32;
+        if filter.genres.is_empty() && filter.exclude_genres.is_empty() && filter.years.is_none() {
+            let catalogue = &self.dataset.catalogue;
+            return self
+                .stats
+                .admitted_with_count(filter.min_ratings, |i| !catalogue.movie(i).placeholder);
+        }
+        (0..n).filter(|&i| self.admits(i, filter)).collect()
+    }
+
     fn admits(&self, item: u32, filter: &RecFilter) -> bool {
         // The count first: it is a dense array, and by default (10 ratings) it turns
         // most movies away before their catalogue entry is touched (those reads were
@@ -477,9 +490,10 @@ impl ModelSet {
                 popularity_based: true,
             });
         }
-        let allow = |i: u32| self.admits(i, filter);
+        let admitted = self.admitted(filter);
         let top_filter = TopNFilter {
-            allow: Some(&allow),
+            allow: None,
+            candidates: Some(&admitted),
             exclude,
         };
         let n_items = model.n_items().min(self.n_items());

@@ -2,7 +2,7 @@
 //! means, column norms (for the fallback similarity) and the tag index.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::data::{Dataset, RatingMatrix};
 
@@ -16,7 +16,14 @@ pub struct ItemStats {
     /// Built on the first [`ItemStats::top_tags`]: a million tags take a noticeable
     /// part of a cold command that never shows one.
     tags_by_item: OnceLock<HashMap<u32, Vec<(String, usize)>>>,
+    /// Movies a count-only filter admits, by minimum count, ascending: ranking then
+    /// scores only these instead of testing every movie per request (that test was the
+    /// largest single cost of a served recommendation). A few minimums at most.
+    admitted_by_count: Mutex<Vec<(u32, Arc<[u32]>)>>,
 }
+
+/// How many minimum counts [`ItemStats::admitted_with_count`] remembers.
+const ADMITTED_CACHE: usize = 8;
 
 impl ItemStats {
     pub fn new(dataset: &Dataset) -> Self {
@@ -44,7 +51,33 @@ impl ItemStats {
             means,
             norms,
             tags_by_item: OnceLock::new(),
+            admitted_by_count: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The movies with at least `min_count` ratings that `keep` accepts, ascending;
+    /// remembered per `min_count` (`keep` must depend on the movie alone).
+    pub fn admitted_with_count(&self, min_count: u32, keep: impl Fn(u32) -> bool) -> Arc<[u32]> {
+        let cached = |c: &Vec<(u32, Arc<[u32]>)>| {
+            c.iter()
+                .find(|(m, _)| *m == min_count)
+                .map(|(_, items)| Arc::clone(items))
+        };
+        if let Some(items) = self.admitted_by_count.lock().ok().and_then(|c| cached(&c)) {
+            return items;
+        }
+        let items: Arc<[u32]> = (0..self.counts.len() as u32)
+            .filter(|&i| self.counts[i as usize] >= min_count && keep(i))
+            .collect();
+        if let Ok(mut c) = self.admitted_by_count.lock() {
+            if cached(&c).is_none() {
+                if c.len() == ADMITTED_CACHE {
+                    c.remove(0);
+                }
+                c.push((min_count, Arc::clone(&items)));
+            }
+        }
+        items
     }
 
     fn index_tags(dataset: &Dataset) -> HashMap<u32, Vec<(String, usize)>> {

@@ -143,6 +143,7 @@ pub fn evaluate_top_n_with(
             let allow = |i: u32| in_train[i as usize] && row.binary_search(&i).is_err();
             let filter = TopNFilter {
                 allow: Some(&allow),
+                candidates: None,
                 exclude: &[],
             };
             // A user outside the training matrix is ranked as an empty new profile.

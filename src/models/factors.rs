@@ -261,10 +261,11 @@ impl BiasedMf {
     /// `Σ_j (r_j − μ − b_j − b − p·q_j)² + λ_b·n·b² + λ·n·|p|²` over the profile
     /// (`n` = profile length; the per-rating weighting matches the SGD/ALS
     /// training objectives), against the fixed item biases and factors.
-    /// One Cholesky solve of size k + 1. Items outside the model are ignored.
+    /// A profile shorter than k + 1 (a live one, usually) is solved in its dual form, an
+    /// n × n system instead of (k + 1) × (k + 1); the two agree (unit test). Items
+    /// outside the model are ignored.
     pub fn fold_in(&self, profile: &[(u32, f32)], reg_bias: f32, reg: f32) -> (f32, Vec<f32>) {
         let k = self.items.k();
-        let d = k + 1;
         let known: Vec<(usize, f32)> = profile
             .iter()
             .filter(|(i, r)| (*i as usize) < self.item_bias.len() && r.is_finite())
@@ -274,35 +275,92 @@ impl BiasedMf {
             return (0.0, vec![0.0; k]);
         }
         let n = known.len();
-        // A: n × d rows [1, q_j]; t_j = r_j − μ − b_j.
-        let mut a = DMatrix::<f64>::zeros(n, d);
-        let mut t = DVector::<f64>::zeros(n);
-        for (row, &(i, r)) in known.iter().enumerate() {
+        // t_j = r_j − μ − b_j.
+        let t = DVector::<f64>::from_iterator(
+            n,
+            known
+                .iter()
+                .map(|&(i, r)| (r - self.mu - self.item_bias[i]) as f64),
+        );
+        let (lb, lf) = (reg_bias as f64 * n as f64, reg as f64 * n as f64);
+        let solved = if n <= k && lb > 0.0 && lf > 0.0 {
+            self.fold_in_dual(&known, &t, lb, lf)
+        } else {
+            self.fold_in_primal(&known, &t, lb, lf)
+        };
+        solved.unwrap_or_else(|| {
+            // Only possible with zero regularisation and a degenerate profile: the
+            // bias-only solution.
+            let mean = t.iter().sum::<f64>() / (n as f64 * (1.0 + reg_bias as f64));
+            (mean as f32, vec![0.0; k])
+        })
+    }
+
+    /// `(AᵀA + D)⁻¹ Aᵀt` with rows `A_j = [1, q_j]` and `D = diag(lb, lf, …, lf)`: one
+    /// Cholesky solve of size k + 1.
+    fn fold_in_primal(
+        &self,
+        known: &[(usize, f32)],
+        t: &DVector<f64>,
+        lb: f64,
+        lf: f64,
+    ) -> Option<(f32, Vec<f32>)> {
+        let d = self.items.k() + 1;
+        let mut a = DMatrix::<f64>::zeros(known.len(), d);
+        for (row, &(i, _)) in known.iter().enumerate() {
             a[(row, 0)] = 1.0;
             for (c, &q) in self.items.row(i).iter().enumerate() {
                 a[(row, c + 1)] = q as f64;
             }
-            t[row] = (r - self.mu - self.item_bias[i]) as f64;
         }
         let at = a.transpose();
         let mut gram = &at * &a;
-        let rhs = &at * &t;
-        gram[(0, 0)] += (reg_bias as f64) * n as f64;
+        let rhs = &at * t;
+        gram[(0, 0)] += lb;
         for c in 1..d {
-            gram[(c, c)] += (reg as f64) * n as f64;
+            gram[(c, c)] += lf;
         }
-        match gram.cholesky() {
-            Some(ch) => {
-                let x = ch.solve(&rhs);
-                (x[0] as f32, x.iter().skip(1).map(|&v| v as f32).collect())
-            }
-            // Only possible with zero regularisation and a degenerate profile:
-            // fall back to the bias-only solution.
-            None => {
-                let mean = t.iter().sum::<f64>() / (n as f64 * (1.0 + reg_bias as f64));
-                (mean as f32, vec![0.0; k])
+        let x = gram.cholesky()?.solve(&rhs);
+        Some((x[0] as f32, x.iter().skip(1).map(|&v| v as f32).collect()))
+    }
+
+    /// The same solution as `D⁻¹Aᵀ(I + AD⁻¹Aᵀ)⁻¹t` (push-through identity): with
+    /// `AD⁻¹Aᵀ = 1·1ᵀ/lb + QQᵀ/lf`, one Cholesky solve of size n.
+    fn fold_in_dual(
+        &self,
+        known: &[(usize, f32)],
+        t: &DVector<f64>,
+        lb: f64,
+        lf: f64,
+    ) -> Option<(f32, Vec<f32>)> {
+        let n = known.len();
+        let k = self.items.k();
+        let rows: Vec<&[f32]> = known.iter().map(|&(i, _)| self.items.row(i)).collect();
+        let mut s = DMatrix::<f64>::zeros(n, n);
+        for a in 0..n {
+            for b in 0..=a {
+                let q: f64 = rows[a]
+                    .iter()
+                    .zip(rows[b])
+                    .map(|(&x, &y)| x as f64 * y as f64)
+                    .sum();
+                let v = 1.0 / lb + q / lf + if a == b { 1.0 } else { 0.0 };
+                s[(a, b)] = v;
+                s[(b, a)] = v;
             }
         }
+        let alpha = s.cholesky()?.solve(t);
+        let bias = alpha.iter().sum::<f64>() / lb;
+        let mut p = vec![0f64; k];
+        for (row, &w) in rows.iter().zip(alpha.iter()) {
+            for (pc, &q) in p.iter_mut().zip(row.iter()) {
+                *pc += w * q as f64;
+            }
+        }
+        Some((
+            bias as f32,
+            p.into_iter().map(|v| (v / lf) as f32).collect(),
+        ))
     }
 }
 
@@ -536,5 +594,39 @@ mod tests {
         assert_eq!(bigger.user(2).values, &[5.0, 3.0]);
         assert_eq!(bigger.user(0).items, m.user(0).items);
         assert_eq!(bigger.nnz(), 4);
+    }
+
+    #[test]
+    fn dual_fold_in_equals_the_primal_solve() {
+        let mut rng = fastrand::Rng::with_seed(11);
+        let k = 16;
+        let items = Factors::normal(40, k, 0.3, &mut rng);
+        let mf = BiasedMf {
+            mu: 3.5,
+            min: 0.5,
+            max: 5.0,
+            user_bias: vec![],
+            item_bias: (0..40).map(|i| (i % 7) as f32 * 0.1 - 0.3).collect(),
+            users: Factors::zeros(0, k),
+            items,
+        };
+        for n in [1, 3, 9, 16] {
+            let known: Vec<(usize, f32)> = (0..n)
+                .map(|j| (j * 3 % 40, 0.5 + (j % 10) as f32 * 0.5))
+                .collect();
+            let t = DVector::<f64>::from_iterator(
+                n,
+                known
+                    .iter()
+                    .map(|&(i, r)| (r - mf.mu - mf.item_bias[i]) as f64),
+            );
+            let (lb, lf) = (0.02 * n as f64, 0.05 * n as f64);
+            let (b1, p1) = mf.fold_in_primal(&known, &t, lb, lf).expect("primal");
+            let (b2, p2) = mf.fold_in_dual(&known, &t, lb, lf).expect("dual");
+            assert!((b1 - b2).abs() < 1e-5, "n {n}: bias {b1} vs {b2}");
+            for (x, y) in p1.iter().zip(&p2) {
+                assert!((x - y).abs() < 1e-5, "n {n}: factor {x} vs {y}");
+            }
+        }
     }
 }

@@ -96,6 +96,46 @@ pub struct ImplicitMf {
     /// `YᵀY` of the final item factors (for fold-in).
     item_gram: DMatrix<f64>,
     by_user: Positives,
+    #[serde(skip)]
+    gram_inverse: GramInverse,
+}
+
+/// `(YᵀY + reg·I)⁻¹`, made on the first short fold-in: with it, a profile of n < k
+/// positives is solved through an n × n system (Woodbury) instead of a k × k one.
+/// Derived from the model, so it takes no part in comparisons or snapshots.
+#[derive(Debug, Clone, Default)]
+struct GramInverse(std::sync::OnceLock<Option<DMatrix<f64>>>);
+
+impl PartialEq for GramInverse {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// A solver of `(YᵀY + reg·I + UUᵀ) w = b` for one user's positives (`U`'s columns
+/// `√c_j·y_j`).
+enum UserSystem<'a> {
+    /// Cholesky factor of the whole k × k matrix.
+    Direct(Cholesky<f64, Dyn>),
+    /// Woodbury: `w = A⁻¹b − V S⁻¹ Vᵀb` with `A = YᵀY + reg·I`, `V = A⁻¹U`,
+    /// `S = I + UᵀV` (n × n).
+    LowRank {
+        inverse: &'a DMatrix<f64>,
+        v: DMatrix<f64>,
+        s: Cholesky<f64, Dyn>,
+    },
+}
+
+impl UserSystem<'_> {
+    fn solve(&self, b: &DVector<f64>) -> DVector<f64> {
+        match self {
+            UserSystem::Direct(ch) => ch.solve(b),
+            UserSystem::LowRank { inverse, v, s } => {
+                let z = s.solve(&v.tr_mul(b));
+                *inverse * b - v * z
+            }
+        }
+    }
 }
 
 impl ImplicitMf {
@@ -144,6 +184,7 @@ impl ImplicitMf {
             items,
             item_gram,
             by_user,
+            gram_inverse: GramInverse::default(),
         }
     }
 
@@ -205,22 +246,55 @@ impl ImplicitMf {
         }
     }
 
-    /// Cholesky factor of `YᵀY + Yᵀ(C−I)Y + reg·I` for a user's positives.
-    fn system(&self, positives: &[(u32, f32)]) -> Option<Cholesky<f64, Dyn>> {
+    /// A solver of `YᵀY + Yᵀ(C−I)Y + reg·I` for a user's positives: Woodbury on the
+    /// precomputed inverse when they are fewer than k (live profiles), else Cholesky.
+    fn system(&self, positives: &[(u32, f32)]) -> Option<UserSystem<'_>> {
+        let k = self.items.k();
+        if !positives.is_empty() && positives.len() < k {
+            if let Some(inverse) = self.gram_inverse().as_ref() {
+                // Columns √c_j · y_j.
+                let u = DMatrix::<f64>::from_fn(k, positives.len(), |d, r| {
+                    let (i, c) = positives[r];
+                    (c as f64).sqrt() * self.items.row(i as usize)[d] as f64
+                });
+                let v = inverse * &u;
+                let mut s = u.tr_mul(&v);
+                for d in 0..positives.len() {
+                    s[(d, d)] += 1.0;
+                }
+                if let Some(s) = s.cholesky() {
+                    return Some(UserSystem::LowRank { inverse, v, s });
+                }
+            }
+        }
+        self.direct_system(positives)
+    }
+
+    /// The k × k Cholesky solver of [`ImplicitMf::system`].
+    fn direct_system(&self, positives: &[(u32, f32)]) -> Option<UserSystem<'_>> {
         let k = self.items.k();
         let mut a = self.item_gram.clone();
         for d in 0..k {
             a[(d, d)] += self.config.reg as f64;
         }
         if !positives.is_empty() {
-            // Σ c_j y_j y_jᵀ as BᵀB with rows √c_j · y_j.
             let b = DMatrix::<f64>::from_fn(positives.len(), k, |r, d| {
                 let (i, c) = positives[r];
                 (c as f64).sqrt() * self.items.row(i as usize)[d] as f64
             });
             a += b.transpose() * &b;
         }
-        a.cholesky()
+        a.cholesky().map(UserSystem::Direct)
+    }
+
+    fn gram_inverse(&self) -> &Option<DMatrix<f64>> {
+        self.gram_inverse.0.get_or_init(|| {
+            let mut a = self.item_gram.clone();
+            for d in 0..self.items.k() {
+                a[(d, d)] += self.config.reg as f64;
+            }
+            a.cholesky().map(|ch| ch.inverse())
+        })
     }
 }
 
@@ -230,7 +304,7 @@ pub struct ImplicitUser<'a> {
     x: std::borrow::Cow<'a, [f32]>,
     /// (item, confidence − 1) of the user's positives.
     positives: Vec<(u32, f32)>,
-    solver: OnceCell<Option<Cholesky<f64, Dyn>>>,
+    solver: OnceCell<Option<UserSystem<'a>>>,
 }
 
 impl ImplicitUser<'_> {
@@ -620,5 +694,26 @@ mod tests {
         let view = model.fold_in(&[]);
         assert_eq!(view.score(3), 0.0);
         assert!(view.explain(3, 5).is_empty());
+    }
+
+    #[test]
+    fn short_profiles_solved_low_rank_agree_with_the_direct_solve() {
+        let cfg = ImplicitConfig {
+            factors: 8,
+            iterations: 5,
+            reg: 0.1,
+            ..ImplicitConfig::default()
+        };
+        let model = ImplicitMf::fit(&small(), &cfg, &mut |_| {});
+        let positives = [(0u32, 4.0f32), (3, 1.5), (12, 2.0)];
+        let low = model.system(&positives).expect("low rank");
+        assert!(matches!(low, UserSystem::LowRank { .. }));
+        let direct = model.direct_system(&positives).expect("direct");
+        for item in [1usize, 5, 17] {
+            let b =
+                DVector::<f64>::from_iterator(8, model.items.row(item).iter().map(|&v| v as f64));
+            let (x, y) = (low.solve(&b), direct.solve(&b));
+            assert!((x - &y).norm() <= 1e-9 * y.norm().max(1.0), "item {item}");
+        }
     }
 }

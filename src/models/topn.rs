@@ -18,6 +18,8 @@ pub struct Recommendation {
 pub struct TopNFilter<'a> {
     /// Candidate test; `None` admits every item.
     pub allow: Option<&'a (dyn Fn(u32) -> bool + Sync)>,
+    /// The only items to consider, ascending (`None`: every item); `allow` still applies.
+    pub candidates: Option<&'a [u32]>,
     /// Items never to return (e.g. "not interested").
     pub exclude: &'a [u32],
 }
@@ -25,6 +27,7 @@ pub struct TopNFilter<'a> {
 impl TopNFilter<'_> {
     pub const NONE: TopNFilter<'static> = TopNFilter {
         allow: None,
+        candidates: None,
         exclude: &[],
     };
 }
@@ -39,11 +42,28 @@ pub fn top_n(
     filter: &TopNFilter<'_>,
     explain: usize,
 ) -> Vec<Recommendation> {
+    let scored = match filter.candidates {
+        Some(items) => {
+            let below = items.partition_point(|&i| (i as usize) < n_items);
+            score_unrated(user, items[..below].iter().copied(), filter)
+        }
+        None => score_unrated(user, 0..n_items as u32, filter),
+    };
+    best(user, scored, n, explain)
+}
+
+/// `(rank score, item)` of the `items` (ascending) that the user has not rated and the
+/// filter admits.
+fn score_unrated(
+    user: &dyn UserModel,
+    items: impl Iterator<Item = u32>,
+    filter: &TopNFilter<'_>,
+) -> Vec<(f32, u32)> {
     // `rated` is sorted, as the items are walked: step through it alongside them
     // rather than binary-search it per item (that search was the largest single cost
     // of a served recommendation, perf on the serve_load bench).
     let mut rated = user.rated().iter().copied().peekable();
-    let mut scored: Vec<(f32, u32)> = (0..n_items as u32)
+    items
         .filter(|&i| {
             while rated.next_if(|&r| r < i).is_some() {}
             rated.next_if_eq(&i).is_none()
@@ -52,7 +72,16 @@ pub fn top_n(
         .filter(|&i| filter.allow.is_none_or(|f| f(i)))
         .map(|i| (user.rank_score(i), i))
         .filter(|(s, _)| s.is_finite())
-        .collect();
+        .collect()
+}
+
+/// The `n` best of `scored`, best first, with predictions and reasons.
+fn best(
+    user: &dyn UserModel,
+    mut scored: Vec<(f32, u32)>,
+    n: usize,
+    explain: usize,
+) -> Vec<Recommendation> {
     let by_score = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
     if scored.len() > n && n > 0 {
         scored.select_nth_unstable_by(n - 1, by_score);
@@ -104,6 +133,7 @@ mod tests {
         let only_even = |i: u32| i % 2 == 0;
         let filter = TopNFilter {
             allow: Some(&only_even),
+            candidates: None,
             exclude: &[2],
         };
         let items: Vec<u32> = top_n(&user, 6, 10, &filter, 0)
@@ -111,5 +141,41 @@ mod tests {
             .map(|r| r.item)
             .collect();
         assert_eq!(items, vec![0, 4]);
+    }
+
+    #[test]
+    fn candidates_rank_only_those_items_as_a_filter_would() {
+        let user = Fixed {
+            scores: (0..50).map(|i| ((i * 37) % 50) as f32).collect(),
+            rated: vec![3, 10, 44],
+        };
+        let wanted = |i: u32| i % 3 != 0 || i > 40;
+        let listed: Vec<u32> = (0..60).filter(|&i| wanted(i)).collect();
+        let by_allow = top_n(
+            &user,
+            50,
+            8,
+            &TopNFilter {
+                allow: Some(&wanted),
+                candidates: None,
+                exclude: &[7],
+            },
+            0,
+        );
+        let by_list = top_n(
+            &user,
+            50,
+            8,
+            &TopNFilter {
+                allow: None,
+                candidates: Some(&listed),
+                exclude: &[7],
+            },
+            0,
+        );
+        assert_eq!(by_allow, by_list);
+        assert_eq!(by_list.len(), 8);
+        assert!(by_list.iter().all(|r| r.item < 50 && wanted(r.item)));
+        assert!(by_list.iter().all(|r| ![3, 7, 10, 44].contains(&r.item)));
     }
 }
