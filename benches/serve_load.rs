@@ -4,14 +4,22 @@
 //! - authenticated `PUT /v1/users/{name}/ratings/{id}` (SQLite: an fsync per commit).
 //!
 //! Run: `cargo bench --bench serve_load -- [--data DIR | --url http://127.0.0.1:PORT]
-//! [--seconds S] [--clients N] [--list NAME] [--fresh-connections]`. Without `--url` the
+//! [--seconds S] [--clients N] [--list NAME] [--fresh-connections] [--ureq]`. Without `--url` the
 //! server runs in this process on ml-latest-small (`--data`, else REEL_TEST_DATA, else
 //! ../shared/data/ml-latest-small), with a scratch SQLite file. Each client is a thread
 //! with one keep-alive connection (bodies are read to the end, so the connection is
-//! reused); `--fresh-connections` opens one per request instead, to compare.
+//! reused); `--fresh-connections` opens one per request instead, to compare. The
+//! recommendation requests go through a minimal HTTP/1.1 client (request written whole,
+//! answer read by its length or chunks, gzip accepted as a browser would, status
+//! checked, body not decoded), so the load generator takes little of the CPU it shares
+//! with the server; `--ureq` sends them through ureq instead (JSON built with serde_json,
+//! answers gunzipped and read as text), to compare.
 //! Clients and server share the machine's cores, so the figures include client cost; the
 //! load average is printed with them.
 
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -43,6 +51,9 @@ struct Args {
     /// A new TCP connection per request instead of one keep-alive connection per client.
     #[arg(long)]
     fresh_connections: bool,
+    /// Send the recommendation requests through ureq instead of the minimal client.
+    #[arg(long)]
+    ureq: bool,
     /// Skip the authenticated-writes phase.
     #[arg(long)]
     no_writes: bool,
@@ -153,19 +164,34 @@ fn main() {
         364, 32,
     ];
     let list = args.list.as_str();
-    let recs = run_phase(
-        clients,
-        limit,
-        args.fresh_connections,
-        |client, k, agent| {
-            agent
-                .post(&format!("{base}/v1/recommendations"))
-                .send_json(
-                    json!({"ratings": ratings_unique(client, k, &pool), "n": 10, "list": list}),
-                )
-                .ok()
-        },
-    );
+    let recs = if args.ureq || args.fresh_connections {
+        run_phase(
+            clients,
+            limit,
+            args.fresh_connections,
+            |client, k, agent| {
+                agent
+                    .post(&format!("{base}/v1/recommendations"))
+                    .send_json(
+                        json!({"ratings": ratings_unique(client, k, &pool), "n": 10, "list": list}),
+                    )
+                    .ok()
+            },
+        )
+    } else {
+        let host = base.trim_start_matches("http://").to_string();
+        run_raw_phase(clients, limit, &host, |client, k| {
+            let mut body = String::from("{\"ratings\":[");
+            for (j, (id, stars)) in ratings_raw(client, k, &pool).into_iter().enumerate() {
+                if j > 0 {
+                    body.push(',');
+                }
+                let _ = write!(body, "{{\"movie_id\":{id},\"stars\":{stars}}}");
+            }
+            let _ = write!(body, "],\"n\":10,\"list\":\"{list}\"}}");
+            body
+        })
+    };
     report(
         &format!("POST /v1/recommendations (10 ratings, list {list})"),
         clients,
@@ -218,15 +244,152 @@ fn main() {
 }
 
 /// Ten distinct (movie, stars) ratings for request `k` of `client`.
-fn ratings_unique(client: usize, k: usize, pool: &[u32]) -> serde_json::Value {
+fn ratings_raw(client: usize, k: usize, pool: &[u32]) -> Vec<(u32, f64)> {
     let start = (client * 7 + k) % pool.len();
-    let ratings: Vec<_> = (0..10)
+    (0..10)
         .map(|j| {
             let id = pool[(start + j) % pool.len()];
-            json!({"movie_id": id, "stars": 0.5 + ((client + k + j) % 10) as f64 * 0.5})
+            (id, 0.5 + ((client + k + j) % 10) as f64 * 0.5)
         })
+        .collect()
+}
+
+/// [`ratings_raw`] as JSON.
+fn ratings_unique(client: usize, k: usize, pool: &[u32]) -> serde_json::Value {
+    let ratings: Vec<_> = ratings_raw(client, k, pool)
+        .into_iter()
+        .map(|(id, stars)| json!({"movie_id": id, "stars": stars}))
         .collect();
     json!(ratings)
+}
+
+/// A minimal HTTP/1.1 client on one keep-alive connection.
+struct RawClient {
+    conn: BufReader<TcpStream>,
+    host: String,
+}
+
+impl RawClient {
+    fn connect(host: &str) -> std::io::Result<RawClient> {
+        let stream = TcpStream::connect(host)?;
+        stream.set_nodelay(true)?;
+        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+        Ok(RawClient {
+            conn: BufReader::new(stream),
+            host: host.to_string(),
+        })
+    }
+
+    /// POSTs `body` as JSON to `path`; the answer's status, its body read to the end
+    /// (so the connection can carry the next request).
+    fn post_json(&mut self, path: &str, body: &str) -> std::io::Result<u16> {
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nAccept-Encoding: gzip\r\nContent-Length: {}\r\n\r\n{body}",
+            self.host,
+            body.len()
+        );
+        self.conn.get_mut().write_all(request.as_bytes())?;
+        let bad =
+            |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
+        let mut line = String::new();
+        self.conn.read_line(&mut line)?;
+        let status: u16 = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| bad("no status line"))?;
+        let mut length = None;
+        let mut chunked = false;
+        loop {
+            line.clear();
+            if self.conn.read_line(&mut line)? == 0 {
+                return Err(bad("connection closed in the headers"));
+            }
+            let header = line.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            let (name, value) = header.split_once(':').ok_or_else(|| bad("bad header"))?;
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse::<usize>().ok();
+            } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                chunked = value.trim().eq_ignore_ascii_case("chunked");
+            }
+        }
+        let skip = |n: usize, conn: &mut BufReader<TcpStream>| -> std::io::Result<()> {
+            let copied = std::io::copy(&mut conn.by_ref().take(n as u64), &mut std::io::sink())?;
+            if copied as usize == n {
+                Ok(())
+            } else {
+                Err(bad("body cut short"))
+            }
+        };
+        if chunked {
+            loop {
+                line.clear();
+                self.conn.read_line(&mut line)?;
+                let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or(""), 16)
+                    .map_err(|_| bad("bad chunk size"))?;
+                // The chunk and its CRLF; the last (empty) chunk is followed by one CRLF.
+                skip(size + 2, &mut self.conn)?;
+                if size == 0 {
+                    break;
+                }
+            }
+        } else {
+            skip(length.ok_or_else(|| bad("no length"))?, &mut self.conn)?;
+        }
+        Ok(status)
+    }
+}
+
+/// [`run_phase`] with the minimal client: each client POSTs `body(client, k)` to
+/// /v1/recommendations.
+fn run_raw_phase<B>(clients: usize, limit: Duration, host: &str, body: B) -> Phase
+where
+    B: Fn(usize, usize) -> String + Sync,
+{
+    let start = Instant::now();
+    let cpu_before = cpu_seconds();
+    let results: Vec<(Vec<Duration>, usize)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..clients)
+            .map(|client| {
+                let body = &body;
+                s.spawn(move || {
+                    let mut lat = Vec::new();
+                    let mut errors = 0;
+                    let mut conn = None;
+                    for k in 0..MAX_PER_CLIENT {
+                        if start.elapsed() >= limit {
+                            break;
+                        }
+                        let t = Instant::now();
+                        if conn.is_none() {
+                            conn = RawClient::connect(host).ok();
+                        }
+                        let ok = match conn.as_mut() {
+                            Some(c) => c.post_json("/v1/recommendations", &body(client, k)),
+                            None => Err(std::io::ErrorKind::NotConnected.into()),
+                        };
+                        match ok {
+                            Ok(200) => lat.push(t.elapsed()),
+                            Ok(_) => errors += 1,
+                            Err(_) => {
+                                errors += 1;
+                                conn = None;
+                            }
+                        }
+                    }
+                    (lat, errors)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("client thread"))
+            .collect()
+    });
+    phase_from(results, start, cpu_before)
 }
 
 struct Phase {
@@ -280,6 +443,14 @@ where
             .map(|h| h.join().expect("client thread"))
             .collect()
     });
+    phase_from(results, start, cpu_before)
+}
+
+fn phase_from(
+    results: Vec<(Vec<Duration>, usize)>,
+    start: Instant,
+    cpu_before: Option<f64>,
+) -> Phase {
     let elapsed = start.elapsed();
     let cpu = cpu_seconds()
         .zip(cpu_before)
