@@ -609,8 +609,9 @@ pub struct Ease {
 /// The training data and settings of a fit, to recognise the same fit again.
 type FitKey = (super::store::DatasetKey, String);
 
-/// The last model [`Ease::fit_shared`] made, while anyone still holds it.
-static LAST_FIT: Mutex<Option<(FitKey, Weak<Ease>)>> = Mutex::new(None);
+/// The models [`Ease::fit_shared`] made that someone still holds (entries whose model
+/// is gone are dropped at the next call).
+static FITS: Mutex<Vec<(FitKey, Weak<Ease>)>> = Mutex::new(Vec::new());
 
 /// What [`Ease`]'s snapshot holds (written by reference, read back owned).
 #[derive(serde::Serialize)]
@@ -666,16 +667,21 @@ impl Ease {
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Arc<Self>, EaseError> {
         let key: FitKey = (super::store::DatasetKey::of(train), format!("{config:?}"));
-        let last = || LAST_FIT.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((k, weak)) = last().as_ref() {
-            if *k == key {
-                if let Some(model) = weak.upgrade() {
-                    return Ok(model);
-                }
+        let fits = || FITS.lock().unwrap_or_else(|p| p.into_inner());
+        {
+            let mut held = fits();
+            held.retain(|(_, weak)| weak.strong_count() > 0);
+            if let Some(model) = held
+                .iter()
+                .find(|(k, _)| *k == key)
+                .and_then(|(_, weak)| weak.upgrade())
+            {
+                return Ok(model);
             }
         }
+        // Fitted outside the lock: a fit takes seconds to minutes.
         let model = Arc::new(Self::fit(train, config, progress)?);
-        *last() = Some((key, Arc::downgrade(&model)));
+        fits().push((key, Arc::downgrade(&model)));
         Ok(model)
     }
 
@@ -920,6 +926,28 @@ mod tests {
             &m,
         );
         assert!(other.snapshot().is_none());
+    }
+
+    #[test]
+    fn a_second_fit_on_the_same_data_and_settings_is_shared_while_held() {
+        let m = random_matrix(30, 10, 0.5, 11);
+        let config = EaseConfig {
+            lambda: 7.0,
+            ..EaseConfig::default()
+        };
+        let a = Ease::fit_shared(&m, &config, &mut |_| {}).expect("fits");
+        let b = Ease::fit_shared(&m, &config, &mut |_| {}).expect("fits");
+        assert!(Arc::ptr_eq(&a, &b));
+        // Other settings or other data: a fit of its own.
+        let other = EaseConfig {
+            lambda: 8.0,
+            ..config.clone()
+        };
+        let c = Ease::fit_shared(&m, &other, &mut |_| {}).expect("fits");
+        assert!(!Arc::ptr_eq(&a, &c));
+        let m2 = random_matrix(30, 10, 0.5, 12);
+        let d = Ease::fit_shared(&m2, &config, &mut |_| {}).expect("fits");
+        assert!(!Arc::ptr_eq(&a, &d));
     }
 
     #[test]
