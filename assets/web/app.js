@@ -5,7 +5,9 @@
 
 const STORE_RATINGS = "reel.ratings";
 const STORE_ACCOUNT = "reel.account";
-const LISTS = ["item-knn", "svd"];
+// The page's two sections, by the lists' titles (their roles), whichever models the
+// server is configured with.
+const SECTIONS = { "Item-based": "item", "SVD": "svd" };
 const STAR_CHOICES = ["0.5", "1", "1.5", "2", "2.5", "3", "3.5", "4", "4.5", "5"];
 
 const $ = (id) => document.getElementById(id);
@@ -173,9 +175,10 @@ async function loadRecs() {
 }
 
 function renderList(l) {
-  const ol = $(`list-${l.list}`);
+  const section = SECTIONS[l.label];
+  const ol = section && $(`list-${section}`);
   if (!ol) return;
-  $(`note-${l.list}`).textContent = l.popularity_based
+  $(`note-${section}`).textContent = l.popularity_based
     ? "Most rated movies for now: rate 5 or more to make this yours."
     : "Made for you from your ratings.";
   ol.replaceChildren(...l.entries.map((e) => {

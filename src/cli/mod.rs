@@ -48,7 +48,7 @@ pub struct DataArgs {
     #[arg(long, global = true)]
     pub no_cache: bool,
     /// The recommendation lists, comma-separated registry models in display order
-    /// (default: `lists` in the config file, else item-knn,svd). E.g. ease,svd-ease.
+    /// (default: `lists` in the config file, else ease,svd-ease). E.g. item-knn,svd.
     #[arg(
         long,
         global = true,

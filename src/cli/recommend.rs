@@ -20,7 +20,8 @@ pub struct RecommendArgs {
     /// How many movies per list.
     #[arg(short, default_value_t = 10)]
     pub n: usize,
-    /// Which list: item-knn (item-based kNN), svd, or both ("item" is item-knn).
+    /// Which list: a configured list's model (ease, svd-ease by default), item (or
+    /// item-knn) for the item-based list, svd for the SVD list, or both.
     #[arg(long, alias = "list", default_value = "both")]
     pub algo: String,
     /// Only these genres (any of them), e.g. Comedy or Comedy,Drama; repeatable.
@@ -125,7 +126,9 @@ pub fn run(data: &DataArgs, profile_name: &str, args: &RecommendArgs) -> Result<
         .map_err(anyhow::Error::msg)?;
     let lists: Vec<ListId> = match args.algo.as_str() {
         "both" | "all" => models.list_ids(),
-        "item" => vec![models.list_named("item-knn").context("no item-knn list")?],
+        "item" => vec![models
+            .list_named("item-knn")
+            .context("no item-based list")?],
         name => vec![models.list_named(name).with_context(|| {
             let known: Vec<&str> = models.lists().map(|(_, s)| s.name.as_str()).collect();
             format!("unknown list {name:?}; lists: {}, both", known.join(", "))

@@ -89,6 +89,25 @@ pub trait Model: Send + Sync {
     }
 }
 
+/// A shared model is a model (the `ease` and `svd-ease` lists share one fitted EASE).
+impl<M: Model + ?Sized> Model for std::sync::Arc<M> {
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn n_items(&self) -> usize {
+        (**self).n_items()
+    }
+    fn for_user<'a>(&'a self, who: Who<'a>) -> Box<dyn UserModel + 'a> {
+        (**self).for_user(who)
+    }
+    fn similar_items(&self, item: u32, n: usize) -> Option<Vec<(u32, f32)>> {
+        (**self).similar_items(item, n)
+    }
+    fn snapshot(&self) -> Option<Result<Vec<u8>, String>> {
+        (**self).snapshot()
+    }
+}
+
 /// A model specialised to one user.
 pub trait UserModel {
     /// Predicted rating, clipped to the rating scale.

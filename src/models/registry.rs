@@ -20,6 +20,8 @@ pub fn config_key(name: &str) -> String {
         "user-knn" => format!("{:?}", user_knn::UserKnnConfig::default()),
         "svd" => format!("{:?}", svd::SvdConfig::default()),
         "als" => format!("{:?}", als::AlsConfig::default()),
+        "ease" => format!("{:?}", ease::EaseConfig::default()),
+        "svd-ease" => format!("{:?}", hybrid::HybridConfig::default()),
         other => other.to_string(),
     }
 }
@@ -31,18 +33,22 @@ pub fn from_snapshot(name: &str, bytes: &[u8]) -> Result<Box<dyn Model>, String>
         "item-knn" => Box::new(decode::<item_knn::ItemKnn>(bytes)?),
         "svd" => Box::new(decode::<svd::SvdModel>(bytes)?),
         "als" => Box::new(decode::<als::AlsModel>(bytes)?),
+        "ease" => Box::new(ease::Ease::from(decode::<ease::EaseOwned>(bytes)?)),
+        "svd-ease" => Box::new(hybrid::Hybrid::from(decode::<hybrid::HybridOwned>(bytes)?)),
         other => return Err(format!("model {other} has no saved form")),
     })
 }
 
-/// How a model's list is titled in the front-ends.
+/// How a model's list is titled in the front-ends. The label is the list's role: the
+/// default lists (`ease`, `svd-ease`) carry the titles of the two lists the product
+/// promises, as `item-knn` and `svd` did before them.
 pub fn label(name: &str) -> &'static str {
     match name {
         "popular" => "Popular",
         "baseline" => "Baseline",
-        "item-knn" => "Item-based",
+        "item-knn" | "ease" => "Item-based",
         "user-knn" => "User-based",
-        "svd" => "SVD",
+        "svd" | "svd-ease" => "SVD",
         "als" => "ALS",
         "blend" => "Blend",
         _ => "Model",
@@ -148,7 +154,7 @@ pub fn fit_by_name(
             }
         }
         "ease" => Box::new(
-            ease::Ease::fit(train, &ease::EaseConfig::default(), progress).map_err(|e| {
+            ease::Ease::fit_shared(train, &ease::EaseConfig::default(), progress).map_err(|e| {
                 RegistryError::Fit {
                     name: name.to_string(),
                     message: e.to_string(),

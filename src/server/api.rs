@@ -346,7 +346,8 @@ pub struct RecRequest {
     pub exclude: Vec<u32>,
     /// Entries per list (1-100, default 10).
     pub n: Option<usize>,
-    /// A list name (`item-knn`, `svd`, as configured) or `both` (every list; default).
+    /// A list name (`ease`, `svd-ease`, as configured; `item-knn`/`item` and `svd` find the
+    /// item-based and SVD lists) or `both` (every list; default).
     pub list: Option<String>,
     /// Only these genres (any of them), e.g. `Comedy` or `Comedy,Drama`.
     pub genre: Option<String>,
@@ -365,7 +366,8 @@ pub struct RecRequest {
 pub struct RecQuery {
     /// Entries per list (1-100, default 10).
     pub n: Option<usize>,
-    /// A list name (`item-knn`, `svd`, as configured) or `both` (every list; default).
+    /// A list name (`ease`, `svd-ease`, as configured; `item-knn`/`item` and `svd` find the
+    /// item-based and SVD lists) or `both` (every list; default).
     pub list: Option<String>,
     /// Only these genres (any of them), e.g. `Comedy` or `Comedy,Drama`.
     pub genre: Option<String>,
@@ -393,14 +395,16 @@ pub struct RecEntry {
     pub stars: Option<f32>,
     /// The score the list is ordered by.
     pub score: f32,
-    /// Your rated movies that led to this one (item-kNN only).
+    /// Your rated movies that contribute most to this one's score.
     pub because: Vec<Because>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct RecListOut {
-    /// `item-knn` or `svd`.
+    /// The list's model: `ease` (item-based) or `svd-ease` (SVD) by default.
     pub list: String,
+    /// The list's title, its role: `Item-based` or `SVD` for the default lists.
+    pub label: String,
     /// True when there were fewer than 5 ratings: the list is the most rated movies.
     pub popularity_based: bool,
     pub entries: Vec<RecEntry>,
@@ -429,17 +433,20 @@ fn rec_options(
     let names = m.list_names();
     let lists = match list.unwrap_or("both") {
         "both" | "all" => names,
-        "item" => vec!["item-knn".to_string()],
-        one if names.iter().any(|n| n == one) => vec![one.to_string()],
-        other => {
-            return Err(ApiError::invalid(
-                "unknown_list",
-                format!(
-                    "list {other:?}: use one of {}, or both (every list)",
-                    names.join(", ")
-                ),
-            ))
-        }
+        // "item" and the old default names ("item-knn", "svd") find the list in that
+        // role (see `ModelSet::list_named`).
+        one => match m.list_name_for(if one == "item" { "item-knn" } else { one }) {
+            Some(name) => vec![name],
+            None => {
+                return Err(ApiError::invalid(
+                    "unknown_list",
+                    format!(
+                        "list {one:?}: use one of {}, or both (every list)",
+                        names.join(", ")
+                    ),
+                ))
+            }
+        },
     };
     let years = years
         .map(crate::cli::recommend::parse_years)
@@ -496,6 +503,7 @@ fn rec_lists(
             })
             .collect();
         lists.push(RecListOut {
+            label: m.list_label(list),
             list: list.clone(),
             popularity_based: rec.popularity_based,
             entries,

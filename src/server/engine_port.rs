@@ -83,6 +83,22 @@ impl Models {
             .collect()
     }
 
+    /// The title of the list `name` finds ("Item-based", "SVD", …; empty for none).
+    pub fn list_label(&self, name: &str) -> String {
+        self.set
+            .list_named(name)
+            .and_then(|id| self.set.list_spec(id))
+            .map(|s| s.label.clone())
+            .unwrap_or_default()
+    }
+
+    /// The API name of the list `name` finds (its own name, a label, or the name of a
+    /// model in the same role, see [`crate::engine::ModelSet::list_named`]).
+    pub fn list_name_for(&self, name: &str) -> Option<String> {
+        let id = self.set.list_named(name)?;
+        self.set.list_spec(id).map(|s| s.name.clone())
+    }
+
     pub fn catalogue(&self) -> &Catalogue {
         &self.set.dataset().catalogue
     }

@@ -2,7 +2,7 @@
 //!
 //! ```toml
 //! theme = "dark"          # or "light"
-//! lists = ["item-knn", "svd"]   # the recommendation lists, registry models in order
+//! lists = ["ease", "svd-ease"]   # the recommendation lists, registry models in order
 //! [keys]                  # overrides of assets/keymap.toml, by command name
 //! quit = ["q", "ctrl-c"]
 //! ```

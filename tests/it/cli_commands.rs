@@ -166,11 +166,15 @@ fn rate_show_recommend_similar_export_import() {
             items.iter().filter_map(|i| i["movieId"].as_u64()).collect();
         assert_eq!(ids.len(), 7, "duplicates in {list}");
     }
-    let knn = &lists[0];
-    assert_eq!(knn["algo"], "item-knn");
-    let because = knn["items"][0]["because"].as_array().expect("because");
-    assert!(!because.is_empty());
-    for b in because {
+    // The default lists: item-based (EASE) and SVD (blended with EASE); both say
+    // "because you rated …" with rated movies.
+    assert_eq!(lists[0]["algo"], "ease");
+    assert_eq!(lists[1]["algo"], "svd-ease");
+    for b in lists.iter().flat_map(|l| {
+        let because = l["items"][0]["because"].as_array().expect("because");
+        assert!(!because.is_empty(), "{l}");
+        because
+    }) {
         let id = b["movieId"].as_u64().expect("movieId");
         assert!(RATED.contains(&id), "because {b} is not a rated movie");
         assert!(b["stars"]
@@ -190,8 +194,9 @@ fn rate_show_recommend_similar_export_import() {
             "Comedy",
         ],
     );
+    // "svd" still names the SVD list, whose model is now svd-ease.
     assert_eq!(v["lists"].as_array().map(Vec::len), Some(1));
-    assert_eq!(v["lists"][0]["algo"], "svd");
+    assert_eq!(v["lists"][0]["algo"], "svd-ease");
     for it in v["lists"][0]["items"].as_array().expect("items") {
         let genres = it["genres"].as_array().expect("genres");
         assert!(genres.iter().any(|g| g == "Comedy"), "{it}");
@@ -584,7 +589,7 @@ fn lists_are_configured_not_fixed_at_two() {
     };
     // The defaults: the two lists the product promises.
     let v = json(h, &["recommend", "--user", "1", "-n", "3", "--json"]);
-    assert_eq!(names(&v), ["item-knn", "svd"]);
+    assert_eq!(names(&v), ["ease", "svd-ease"]);
     // A third list is a config line.
     let config = h.join("config").join("reel");
     std::fs::create_dir_all(&config).expect("mkdir");

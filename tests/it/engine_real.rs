@@ -44,9 +44,9 @@ fn real_models_fold_in_ratings_and_explain() {
     )
     .expect("train");
     let train_s = t.elapsed().as_secs_f64();
-    eprintln!("load {load_s:.2}s, train item-kNN + SVD {train_s:.2}s");
+    eprintln!("load {load_s:.2}s, train the default lists (ease, svd-ease) {train_s:.2}s");
     let names = e.model_names();
-    assert_eq!(names[0], "item-knn");
+    assert_eq!(names, ["ease", "svd-ease"]);
 
     let find = |e: &Engine, q: &str| e.search(q, 1).first().map(|h| h.item).expect("found");
     let toy = find(&e, "toy story 1995");
@@ -83,15 +83,20 @@ fn real_models_fold_in_ratings_and_explain() {
     assert!(!ib.popularity_based && !svd.popularity_based);
     assert_ne!(ib.entries, before_ib.entries);
     assert_ne!(svd.entries, before_svd.entries);
+    // Both lists explain ("because you rated …").
     assert!(
-        ib.entries.iter().any(|r| !r.because.is_empty()),
+        ib.entries.iter().all(|r| !r.because.is_empty()),
         "item-based explains"
+    );
+    assert!(
+        svd.entries.iter().all(|r| !r.because.is_empty()),
+        "SVD explains"
     );
     for r in ib.entries.iter().chain(&svd.entries) {
         assert!((0.5..=5.0).contains(&r.predicted), "{r:?}");
         assert!(e.rating_of(r.item).is_none());
     }
-    for r in &ib.entries {
+    for r in ib.entries.iter().chain(&svd.entries) {
         for (b, _) in &r.because {
             assert!(e.rating_of(*b).is_some(), "because names a rated movie");
         }

@@ -77,7 +77,8 @@ fn signal(code: f64) -> Signal {
     }
 }
 
-/// `REEL_EASE="signal=0|1|2,lambda=…,min_count=…"` (signal 0 all, 1 liked, 2 rating).
+/// `REEL_EASE="signal=0|1|2,power=…,lambda=…,min_count=…"` (signal 0 all, 1 liked,
+/// 2 rating; `power` is the rating signal's exponent, `(r / r_max)^power`).
 #[test]
 #[ignore]
 fn tune_ease() {
@@ -96,11 +97,18 @@ fn tune_ease() {
         train.nnz(),
         test.len()
     );
-    for s in values("REEL_EASE", "signal", &[0.0, 1.0, 2.0]) {
-        for min_count in values("REEL_EASE", "min_count", &[1.0, 3.0]) {
-            for lambda in values("REEL_EASE", "lambda", &[100.0, 200.0, 400.0, 800.0]) {
+    let grid = |key, default: &[f64]| values("REEL_EASE", key, default);
+    for (s, power) in grid("signal", &[0.0, 1.0, 2.0])
+        .into_iter()
+        .flat_map(|s| grid("power", &[1.0, 2.0]).into_iter().map(move |p| (s, p)))
+        // The exponent matters for the rating signal only.
+        .filter(|&(s, p)| signal(s) == Signal::Rating || p == 1.0)
+    {
+        for min_count in grid("min_count", &[1.0, 3.0]) {
+            for lambda in grid("lambda", &[100.0, 200.0, 400.0, 800.0]) {
                 let config = EaseConfig {
                     signal: signal(s),
+                    rating_power: power as f32,
                     lambda: lambda as f32,
                     min_count: min_count as usize,
                     ..EaseConfig::default()
@@ -112,7 +120,7 @@ fn tune_ease() {
                 let model = Ease::from_parts(w, rating(), train);
                 let r = evaluate_top_n(&model, train, test, &cfg);
                 eprintln!(
-                    "ease signal={:?} min_count={min_count} lambda={lambda}: NDCG@10 {:.4} HR@10 {:.4} cov {:.3} (items {n_kept}, fit {fit:.1} s)",
+                    "ease signal={:?} power={power} min_count={min_count} lambda={lambda}: NDCG@10 {:.4} HR@10 {:.4} cov {:.3} (items {n_kept}, fit {fit:.1} s)",
                     config.signal, r.ndcg, r.hit_rate, r.coverage
                 );
             }
@@ -129,7 +137,7 @@ fn tune_hybrid() {
     let cfg = TopNConfig::default();
     let ease = Ease::fit(train, &EaseConfig::default(), &mut |_| {}).expect("fits");
     let svd = SvdModel::fit(train, &SvdConfig::default(), &mut |_| {});
-    let mut hybrid = Hybrid::from_parts(ease, svd, 0.0);
+    let mut hybrid = Hybrid::from_parts(ease.into(), svd, 0.0);
     for w in values(
         "REEL_HYBRID",
         "weight",

@@ -108,8 +108,11 @@ fn anonymous_recommendations_fold_in_both_lists() {
     assert_eq!(status, 200, "{body}");
     let lists = body["lists"].as_array().expect("lists");
     assert_eq!(lists.len(), 2);
-    assert_eq!(lists[0]["list"], "item-knn");
-    assert_eq!(lists[1]["list"], "svd");
+    // The default lists, titled by their roles.
+    assert_eq!(lists[0]["list"], "ease");
+    assert_eq!(lists[0]["label"], "Item-based");
+    assert_eq!(lists[1]["list"], "svd-ease");
+    assert_eq!(lists[1]["label"], "SVD");
     let rated: Vec<u64> = ten_ratings()
         .as_array()
         .expect("ratings")
@@ -130,8 +133,11 @@ fn anonymous_recommendations_fold_in_both_lists() {
             assert!(e["title"].as_str().is_some_and(|t| !t.is_empty()));
         }
     }
-    // item-kNN names the rated movies behind each entry.
-    for e in lists[0]["entries"].as_array().expect("entries") {
+    // Both lists name the rated movies behind each entry.
+    for e in lists
+        .iter()
+        .flat_map(|l| l["entries"].as_array().expect("entries"))
+    {
         let because = e["because"].as_array().expect("because");
         assert!(!because.is_empty(), "no reason for {e}");
         for b in because {
@@ -156,9 +162,13 @@ fn recommendation_options_filter_and_select() {
         assert_eq!(status, 200, "{req} -> {body}");
         body
     };
+    // The names of the lists before EASE ("svd", "item-knn") still find them.
     let svd = one(json!({"list": "svd"}));
     assert_eq!(svd["lists"].as_array().expect("lists").len(), 1);
-    assert_eq!(svd["lists"][0]["list"], "svd");
+    assert_eq!(svd["lists"][0]["list"], "svd-ease");
+    let item = one(json!({"list": "item-knn"}));
+    assert_eq!(item["lists"][0]["list"], "ease");
+    assert_eq!(one(json!({"list": "item"}))["lists"][0]["list"], "ease");
 
     let nineties = one(json!({"years": "1990-1999", "list": "item-knn"}));
     for e in nineties["lists"][0]["entries"].as_array().expect("entries") {

@@ -308,7 +308,7 @@ fn page_search_rate_and_lists_update() {
         c.goto(&format!("{base}/")).await.expect("load the page");
         c.wait()
             .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#list-item-knn li"))
+            .for_element(Locator::Css("#list-item li"))
             .await
             .expect("the item-based list appears");
         c.wait()
@@ -316,13 +316,13 @@ fn page_search_rate_and_lists_update() {
             .for_element(Locator::Css("#list-svd li"))
             .await
             .expect("the SVD list appears");
-        let mut knn = text_of(&c, "#list-item-knn").await;
+        let mut knn = text_of(&c, "#list-item").await;
         let mut svd = text_of(&c, "#list-svd").await;
 
         // Three movies from the most-rated ten, so even the popularity lists must change.
         for (query, movie_id, stars, title) in movies {
             rate_on_page(&c, query, movie_id, stars).await;
-            knn = wait_change(&c, "#list-item-knn", &knn).await;
+            knn = wait_change(&c, "#list-item", &knn).await;
             svd = wait_change(&c, "#list-svd", &svd).await;
             assert!(
                 !knn.contains(&title) && !svd.contains(&title),
@@ -351,12 +351,12 @@ fn page_search_rate_and_lists_update() {
         // Two more ratings make the lists personal, with "because you rated …".
         for (query, movie_id) in [("toy story", 1), ("star wars", 260)] {
             rate_on_page(&c, query, movie_id, "4").await;
-            knn = wait_change(&c, "#list-item-knn", &knn).await;
+            knn = wait_change(&c, "#list-item", &knn).await;
         }
         let because = c
             .wait()
             .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#list-item-knn li .because"))
+            .for_element(Locator::Css("#list-item li .because"))
             .await
             .expect("personal item-based list explains itself")
             .text()
