@@ -27,7 +27,7 @@ pub mod stats;
 
 pub use open::{
     fit_lists, load_dataset, open, open_catalogue, open_models, open_staged, trainers_for,
-    OpenOptions, Stage,
+    trainers_for_dataset, OpenOptions, Stage,
 };
 pub use search::{SearchHit, SearchIndex, SearchReply, SearchResults, SearchWorker};
 pub use session::{EngineEvent, Session, UndoStep};
@@ -53,6 +53,10 @@ pub const EXPLAIN: usize = 3;
 /// every top-N split measured (README, "Accuracy and speed"); those two stay in the
 /// registry, and their names still find these lists ([`ModelSet::list_named`]).
 pub const DEFAULT_LISTS: &[&str] = &["ease", "svd-ease"];
+
+/// The default lists on a catalogue too large for EASE's dense closed form (see
+/// [`open::trainers_for_dataset`]).
+pub const LARGE_DATASET_LISTS: &[&str] = &["item-knn", "svd"];
 
 /// One recommendation list: which registry model makes it and how it is labelled.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,9 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use super::{ListOrigin, ModelSet, Session, TrainedList, Trainers, DEFAULT_LISTS};
+use super::{
+    ListOrigin, ModelSet, Session, TrainedList, Trainers, DEFAULT_LISTS, LARGE_DATASET_LISTS,
+};
 use crate::data::LoadOptions;
 use crate::models::store::{self, StoreStatus};
 use crate::models::Progress;
@@ -71,8 +73,9 @@ pub fn open_models(
     opts: &OpenOptions,
     progress: &mut dyn FnMut(Stage),
 ) -> anyhow::Result<(Arc<ModelSet>, Trainers)> {
-    let trainers = trainers_for(opts)?;
+    trainers_for(opts)?;
     let catalogue = open_catalogue(opts, progress)?;
+    let trainers = trainers_for_dataset(opts, &catalogue)?;
     fit_lists(&catalogue, &trainers, opts, progress)
 }
 
@@ -84,6 +87,29 @@ pub fn trainers_for(opts: &OpenOptions) -> anyhow::Result<Trainers> {
     } else {
         Trainers::named(&names)?
     })
+}
+
+/// The lists for this dataset: those `opts` names; when it names none, the
+/// [`DEFAULT_LISTS`], except on a catalogue too large for EASE's dense closed form
+/// (more than `dense_max_items` movies with enough ratings, e.g. ml-25m or ml-32m),
+/// which gets [`LARGE_DATASET_LISTS`]: there the sparse EASE takes minutes to train and
+/// its saved models gigabytes to load on every start.
+pub fn trainers_for_dataset(opts: &OpenOptions, set: &ModelSet) -> anyhow::Result<Trainers> {
+    if opts.lists.is_none() && too_large_for_dense_ease(set) {
+        return Ok(Trainers::named(LARGE_DATASET_LISTS)?);
+    }
+    trainers_for(opts)
+}
+
+fn too_large_for_dense_ease(set: &ModelSet) -> bool {
+    let ease = crate::models::ease::EaseConfig::default();
+    let kept = set
+        .stats()
+        .counts
+        .iter()
+        .filter(|&&c| c as usize >= ease.min_count)
+        .count();
+    kept > ease.dense_max_items
 }
 
 /// The first half of [`open_models`]: dataset, statistics and search index, no list
@@ -309,8 +335,9 @@ pub fn open_staged(
     progress: &mut dyn FnMut(Stage),
     usable: &mut dyn FnMut(Session, Vec<String>),
 ) -> anyhow::Result<Arc<ModelSet>> {
-    let trainers = trainers_for(opts)?;
+    trainers_for(opts)?;
     let catalogue = open_catalogue(opts, progress)?;
+    let trainers = trainers_for_dataset(opts, &catalogue)?;
     progress(Stage {
         message: "indexing titles for search".into(),
         overall: Some(LOAD_SHARE),

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use crate::data::{Catalogue, Movie};
 use crate::engine::{
-    fit_lists, open_catalogue, trainers_for, ModelSet, OpenOptions, RecFilter, SearchHit, Stage,
+    fit_lists, open_catalogue, trainers_for, trainers_for_dataset, ModelSet, OpenOptions,
+    RecFilter, SearchHit, Stage,
 };
 use crate::models::Recommendation;
 
@@ -63,8 +64,9 @@ impl Models {
             })
         };
         // Checked before the dataset is read, so a bad list name fails at once.
-        let trainers = trainers_for(opts)?;
+        trainers_for(opts)?;
         let set = open_catalogue(opts, &mut report)?;
+        let trainers = trainers_for_dataset(opts, &set)?;
         // Searches answer from here on, so the indexes are built before, on this
         // loading thread, not inside the first requests.
         set.build_indexes();
