@@ -28,7 +28,7 @@ pub enum ProtocolKind {
 #[derive(clap::Args, Debug, Clone)]
 pub struct EvalArgs {
     /// Algorithms to evaluate, comma-separated (popular, baseline, item-knn, user-knn, svd,
-    /// als, blend, ease, svd-ease).
+    /// als, blend, ease, svd-ease; ncf in builds with the ncf feature).
     #[arg(long, value_delimiter = ',', default_value = "baseline")]
     pub algo: Vec<String>,
     /// What to measure.

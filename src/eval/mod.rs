@@ -19,7 +19,7 @@ pub mod topn;
 
 pub use metrics::{ErrorStats, UserTopN};
 pub use rating::{evaluate_ratings, FallbackCounts, RatingReport};
-pub use registry::{fit_by_name, RegistryError, ALGORITHMS};
+pub use registry::{fit_by_name, RegistryError, ALGORITHMS, AVAILABLE};
 pub use run::{EvalError, FoldResult, RatingResult, TopNResult};
 pub use split::{k_fold, user_holdout, KFold, Split, SplitError};
 pub use topn::{evaluate_top_n, evaluate_top_n_with, TopNConfig, TopNReport};

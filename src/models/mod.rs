@@ -18,6 +18,8 @@ pub mod factors;
 pub mod hybrid;
 pub mod implicit;
 pub mod item_knn;
+#[cfg(feature = "ncf")]
+pub mod ncf;
 pub mod parallel;
 pub mod popular;
 pub mod registry;

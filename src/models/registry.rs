@@ -22,6 +22,8 @@ pub fn config_key(name: &str) -> String {
         "als" => format!("{:?}", als::AlsConfig::default()),
         "ease" => format!("{:?}", ease::EaseConfig::default()),
         "svd-ease" => format!("{:?}", hybrid::HybridConfig::default()),
+        #[cfg(feature = "ncf")]
+        "ncf" => format!("{:?}", super::ncf::NcfConfig::default()),
         other => other.to_string(),
     }
 }
@@ -35,6 +37,8 @@ pub fn from_snapshot(name: &str, bytes: &[u8]) -> Result<Box<dyn Model>, String>
         "als" => Box::new(decode::<als::AlsModel>(bytes)?),
         "ease" => Box::new(ease::Ease::from(decode::<ease::EaseOwned>(bytes)?)),
         "svd-ease" => Box::new(hybrid::Hybrid::from(decode::<hybrid::HybridOwned>(bytes)?)),
+        #[cfg(feature = "ncf")]
+        "ncf" => Box::new(super::ncf::Ncf::from_snapshot(bytes)?),
         other => return Err(format!("model {other} has no saved form")),
     })
 }
@@ -51,17 +55,32 @@ pub fn label(name: &str) -> &'static str {
         "svd" | "svd-ease" => "SVD",
         "als" => "ALS",
         "blend" => "Blend",
+        "ncf" => "Neural (NCF)",
         _ => "Model",
     }
 }
 
 /// Every algorithm name `--algo` accepts, in display order.
 pub const ALGORITHMS: &[&str] = &[
+    "popular", "baseline", "item-knn", "user-knn", "svd", "als", "blend", "ease", "svd-ease", "ncf",
+];
+
+/// The algorithms wired into [`fit_by_name`] in this build: all of them with the `ncf`
+/// cargo feature, all but `ncf` without it.
+#[cfg(feature = "ncf")]
+pub const AVAILABLE: &[&str] = ALGORITHMS;
+#[cfg(not(feature = "ncf"))]
+pub const AVAILABLE: &[&str] = &[
     "popular", "baseline", "item-knn", "user-knn", "svd", "als", "blend", "ease", "svd-ease",
 ];
 
-/// The algorithms wired into [`fit_by_name`] in this build.
-pub const AVAILABLE: &[&str] = ALGORITHMS;
+/// The cargo feature an algorithm needs, if it is behind one.
+pub fn feature_of(name: &str) -> Option<&'static str> {
+    match name {
+        "ncf" => Some("ncf"),
+        _ => None,
+    }
+}
 
 /// Why a model could not be fitted by name.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -73,6 +92,10 @@ pub enum RegistryError {
         available_list()
     )]
     NotAvailable { name: String },
+    #[error(
+        "algorithm '{name}' is not available: reel was built without the {feature} feature; build with --features {feature}"
+    )]
+    FeatureOff { name: String, feature: &'static str },
     #[error("cannot fit '{name}': {message}")]
     Fit { name: String, message: String },
 }
@@ -93,6 +116,12 @@ pub fn check_name(name: &str) -> Result<(), RegistryError> {
         });
     }
     if !AVAILABLE.contains(&name) {
+        if let Some(feature) = feature_of(name) {
+            return Err(RegistryError::FeatureOff {
+                name: name.to_string(),
+                feature,
+            });
+        }
         return Err(RegistryError::NotAvailable {
             name: name.to_string(),
         });
@@ -184,6 +213,19 @@ pub fn fit_by_name(
             }
             Box::new(als::AlsModel::fit(train, &config, progress))
         }
+        #[cfg(feature = "ncf")]
+        "ncf" => {
+            let config = super::ncf::NcfConfig {
+                seed,
+                ..super::ncf::NcfConfig::default()
+            };
+            Box::new(super::ncf::Ncf::fit(train, &config, progress).map_err(|e| {
+                RegistryError::Fit {
+                    name: name.to_string(),
+                    message: e.to_string(),
+                }
+            })?)
+        }
         _ => {
             return Err(RegistryError::NotAvailable {
                 name: name.to_string(),
@@ -234,6 +276,19 @@ mod tests {
                 Err(e) => panic!("{name}: {e}"),
             }
         }
+    }
+
+    #[cfg(not(feature = "ncf"))]
+    #[test]
+    fn ncf_without_its_feature_says_how_to_build_it() {
+        let (m, _) = RatingMatrix::from_ratings(1, 1, vec![]);
+        assert!(ALGORITHMS.contains(&"ncf") && !AVAILABLE.contains(&"ncf"));
+        let msg = fit_by_name("ncf", &m, 42, &mut |_| {})
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(msg.contains("built without the ncf feature"), "{msg}");
+        assert!(msg.contains("--features ncf"), "{msg}");
     }
 
     #[test]

@@ -94,6 +94,19 @@ fn unknown_algorithm_fails_before_loading() {
     assert!(evaluate(&a, &mut || anyhow::bail!("must not load")).is_err());
 }
 
+/// Without the `ncf` feature, `--algo ncf` is a known name that says how to get it.
+#[cfg(not(feature = "ncf"))]
+#[test]
+fn ncf_without_the_feature_fails_before_loading_and_says_how_to_build() {
+    for protocol in ["rating", "topn"] {
+        let a = args(&["--protocol", protocol, "--algo", "svd,ncf"]);
+        let err = evaluate(&a, &mut || anyhow::bail!("must not load")).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("built without the ncf feature"), "{msg}");
+        assert!(msg.contains("build with --features ncf"), "{msg}");
+    }
+}
+
 #[test]
 fn top_n_svd_on_ml_latest_small_is_deterministic() {
     let a = args(&["--protocol", "topn", "--algo", "svd", "--k", "10"]);
@@ -197,7 +210,7 @@ fn given_train_test_files_match_the_built_in_split() {
 /// Every registered algorithm through both protocols, with sanity bands. Prints the tables.
 #[test]
 fn every_algorithm_through_both_protocols() {
-    let all = reel::eval::ALGORITHMS.join(",");
+    let all = reel::eval::AVAILABLE.join(",");
     let topn = run(&args(&["--protocol", "topn", "--algo", &all])).unwrap();
     eprintln!("{}", render_table(&topn));
     let pop = topn.topn.iter().find(|r| r.algo == "popular").unwrap();

@@ -40,6 +40,10 @@ mod tui_flow;
 mod tui_terminal;
 mod tui_views;
 
+// NeuMF, built with the `ncf` feature only (`cargo test --features ncf --test it ncf`).
+#[cfg(feature = "ncf")]
+mod models_ncf;
+
 #[cfg(feature = "harness")]
 mod models_ease_large;
 #[cfg(feature = "harness")]
