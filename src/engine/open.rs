@@ -231,6 +231,10 @@ pub fn fit_lists(
                     _ => "training".to_string(),
                 };
                 let mut last = String::new();
+                // A model reports its stages one after another, each from 0, and the SVD
+                // list's two models side by side: the bar shows the furthest point, so it
+                // never goes back.
+                let mut furthest = 0f32;
                 let model = (t.fit)(&dataset.ratings, &mut |p: Progress| {
                     let frac = if p.total > 0 {
                         (p.done as f32 / p.total as f32).clamp(0.0, 1.0)
@@ -245,11 +249,12 @@ pub fn fit_lists(
                         p.total,
                         eta(started, frac)
                     );
+                    furthest = furthest.max(frac);
                     if message != last {
                         last = message.clone();
                         progress(Stage {
                             message,
-                            overall: Some(base + share * frac),
+                            overall: Some(base + share * furthest),
                         });
                     }
                 })

@@ -259,3 +259,34 @@ fn a_first_load_reports_parsing_progress() {
     let last = parsing.last().and_then(|s| s.overall).expect("fraction");
     assert!((0.09..=0.1001).contains(&last), "all bytes parsed: {last}");
 }
+
+/// The loading screen's overall percentage never goes back, though a model reports its
+/// stages one after another (item-kNN: baseline sweeps, then similarities) and the SVD
+/// list's two models report side by side.
+#[test]
+fn overall_progress_never_goes_back_while_lists_train() {
+    let mut opts = OpenOptions::new(
+        common::ml_latest_small(),
+        LoadOptions {
+            lenient: false,
+            cache: CacheMode::Off,
+        },
+    );
+    opts.lists = Some(vec!["item-knn".into(), "svd".into()]);
+    let mut seen: Vec<(f32, String)> = Vec::new();
+    open_models(&opts, &mut |s| {
+        if let Some(f) = s.overall {
+            seen.push((f, s.message));
+        }
+    })
+    .expect("open");
+    assert!(seen.len() > 10, "{seen:?}");
+    for w in seen.windows(2) {
+        assert!(
+            w[1].0 >= w[0].0,
+            "progress went back from {:?} to {:?}",
+            w[0],
+            w[1]
+        );
+    }
+}
