@@ -151,13 +151,14 @@ impl Model for Hybrid {
         let n = self.ease.n_items() as u32;
         let rated = ease.rated().to_vec();
         let unrated = || (0..n).filter(|i| rated.binary_search(i).is_err());
+        let ease_scores: Vec<f32> = (0..n).map(|i| ease.rank_score(i)).collect();
         let svd_scores: Vec<f32> = (0..n).map(|i| svd.rank_score(i)).collect();
-        let (me, se) = moments(unrated().map(|i| ease.rank_score(i)));
+        let (me, se) = moments(unrated().map(|i| ease_scores[i as usize]));
         let (ms, ss) = moments(unrated().map(|i| svd_scores[i as usize]));
         let w = self.ease_weight;
         let scores = (0..n)
             .map(|i| {
-                let e = ease.rank_score(i);
+                let e = ease_scores[i as usize];
                 if !e.is_finite() {
                     return f32::NEG_INFINITY;
                 }
