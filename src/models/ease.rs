@@ -311,6 +311,11 @@ impl EaseWeights {
         self.kept.len()
     }
 
+    /// The movies with weights, ascending (the only ones EASE can score).
+    pub fn kept(&self) -> &[u32] {
+        &self.kept
+    }
+
     /// Whether the dense closed form was fitted (else the sparse approximation).
     pub fn is_dense(&self) -> bool {
         matches!(self.weights, Weights::Dense { .. })

@@ -108,6 +108,7 @@ fn ndcg_hr(model: &dyn Model, train: &RatingMatrix, test: &[Rating]) -> (f64, f6
     let filter = TopNFilter {
         allow: Some(&in_train),
         exclude: &[],
+        candidates: None,
     };
     let (mut ndcg, mut hr, mut n) = (0.0, 0.0, 0);
     for (u, rel) in rel.iter().enumerate() {

@@ -184,6 +184,7 @@ pub fn ndcg_hr(
     let filter = TopNFilter {
         allow: Some(&allow),
         exclude: &[],
+        candidates: None,
     };
     let (mut ndcg, mut hits, mut users) = (0.0f64, 0.0f64, 0usize);
     for (u, rel) in relevant.iter().enumerate() {
