@@ -232,15 +232,11 @@ pub fn fit_lists(
                 };
                 let mut last = String::new();
                 // A model reports its stages one after another, each from 0, and the SVD
-                // list's two models side by side: the bar shows the furthest point, so it
-                // never goes back.
-                let mut furthest = 0f32;
+                // list's two models side by side: the list's share of the bar follows its
+                // plan of stages, and never goes back.
+                let mut training = crate::models::registry::TrainingProgress::new(&t.spec.name);
                 let model = (t.fit)(&dataset.ratings, &mut |p: Progress| {
-                    let frac = if p.total > 0 {
-                        (p.done as f32 / p.total as f32).clamp(0.0, 1.0)
-                    } else {
-                        0.0
-                    };
+                    let frac = training.update(&p);
                     let message = format!(
                         "{}: {why} ({} {}/{}){}",
                         t.spec.label,
@@ -249,12 +245,11 @@ pub fn fit_lists(
                         p.total,
                         eta(started, frac)
                     );
-                    furthest = furthest.max(frac);
                     if message != last {
                         last = message.clone();
                         progress(Stage {
                             message,
-                            overall: Some(base + share * furthest),
+                            overall: Some(base + share * frac),
                         });
                     }
                 })

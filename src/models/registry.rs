@@ -60,6 +60,99 @@ pub fn label(name: &str) -> &'static str {
     }
 }
 
+/// Model `name`'s training stages, as its progress names them, with each one's rough
+/// share of the training time (measured on the synthetic 25M-rating set). Stages that
+/// run side by side (the SVD list's two models) are listed each with its share; names
+/// joined by `|` are alternatives (EASE's dense closed form or its sparse
+/// approximation). Empty for a model without a plan.
+pub fn training_stages(name: &str) -> &'static [(&'static str, f32)] {
+    match name {
+        "popular" => &[("counting", 1.0)],
+        "baseline" | "user-knn" => &[("baseline sweeps", 1.0)],
+        "item-knn" => &[
+            ("baseline sweeps", 0.15),
+            ("similarities", 0.8),
+            ("neighbour lists", 0.05),
+        ],
+        "svd" => &[("epoch", 0.5), ("implicit iteration", 0.5)],
+        "als" => &[("als iteration", 0.5), ("implicit iteration", 0.5)],
+        "blend" => &[
+            ("baseline sweeps", 0.06),
+            ("similarities", 0.32),
+            ("neighbour lists", 0.02),
+            ("epoch", 0.3),
+            ("implicit iteration", 0.3),
+        ],
+        "ease" => &[
+            ("co-occurrences|gram matrix", 0.35),
+            ("regressions|inverse", 0.2),
+            ("baseline sweeps", 0.06),
+            ("similarities", 0.37),
+            ("neighbour lists", 0.02),
+        ],
+        "svd-ease" => &[
+            ("co-occurrences|gram matrix", 0.2),
+            ("regressions|inverse", 0.11),
+            ("baseline sweeps", 0.03),
+            ("similarities", 0.2),
+            ("neighbour lists", 0.01),
+            ("epoch", 0.225),
+            ("implicit iteration", 0.225),
+        ],
+        "ncf" => &[
+            ("ncf epoch", 0.9),
+            ("baseline sweeps", 0.015),
+            ("similarities", 0.08),
+            ("neighbour lists", 0.005),
+        ],
+        _ => &[],
+    }
+}
+
+/// Turns a model's progress reports (each stage counted from 0) into the fraction of
+/// its whole training done, by [`training_stages`]; never goes back.
+pub struct TrainingProgress {
+    plan: &'static [(&'static str, f32)],
+    done: Vec<f32>,
+    furthest: f32,
+}
+
+impl TrainingProgress {
+    pub fn new(name: &str) -> Self {
+        let plan = training_stages(name);
+        TrainingProgress {
+            plan,
+            done: vec![0.0; plan.len()],
+            furthest: 0.0,
+        }
+    }
+
+    /// The fraction of training done after report `p` (0–1).
+    pub fn update(&mut self, p: &Progress) -> f32 {
+        let frac = if p.total > 0 {
+            (p.done as f32 / p.total as f32).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let step = self
+            .plan
+            .iter()
+            .position(|(names, _)| names.split('|').any(|n| n == p.stage));
+        let overall = match step {
+            Some(k) => {
+                self.done[k] = self.done[k].max(frac);
+                let total: f32 = self.plan.iter().map(|s| s.1).sum();
+                let sum: f32 = self.plan.iter().zip(&self.done).map(|(s, d)| s.1 * d).sum();
+                sum / total.max(f32::MIN_POSITIVE)
+            }
+            // A stage the plan does not know: the furthest stage fraction seen.
+            None => frac,
+        };
+        self.furthest = self.furthest.max(overall.clamp(0.0, 1.0));
+        self.furthest
+    }
+}
+
 /// Every algorithm name `--algo` accepts, in display order.
 pub const ALGORITHMS: &[&str] = &[
     "popular", "baseline", "item-knn", "user-knn", "svd", "als", "blend", "ease", "svd-ease", "ncf",
@@ -289,6 +382,71 @@ mod tests {
             .unwrap_or_default();
         assert!(msg.contains("built without the ncf feature"), "{msg}");
         assert!(msg.contains("--features ncf"), "{msg}");
+    }
+
+    /// A stage a model reports but its plan lacks would make the loading bar jump.
+    #[test]
+    fn every_stage_a_model_reports_is_in_its_plan() {
+        use crate::data::Rating;
+        let mut rng = fastrand::Rng::with_seed(4);
+        let mut ratings = Vec::new();
+        for user in 0..30u32 {
+            for item in 0..12u32 {
+                if rng.f32() < 0.6 {
+                    ratings.push(Rating {
+                        user,
+                        item,
+                        value: 0.5 * (1 + rng.u32(0..10)) as f32,
+                        time: 0,
+                    });
+                }
+            }
+        }
+        let (m, _) = RatingMatrix::from_ratings(30, 12, ratings);
+        let known = |name: &str, stage: &str| {
+            training_stages(name)
+                .iter()
+                .any(|(names, _)| names.split('|').any(|n| n == stage))
+        };
+        for name in AVAILABLE {
+            let mut stages: Vec<String> = Vec::new();
+            let fitted = fit_by_name(name, &m, 7, &mut |p| stages.push(p.stage));
+            assert!(fitted.is_ok(), "{name}");
+            assert!(!stages.is_empty(), "{name} reported nothing");
+            for stage in stages {
+                assert!(
+                    known(name, &stage),
+                    "{name} reports '{stage}', not in its plan"
+                );
+            }
+        }
+        // EASE's sparse approximation (large catalogues) reports its own stages.
+        let sparse = ease::EaseConfig {
+            dense_max_items: 0,
+            ..ease::EaseConfig::default()
+        };
+        let mut stages: Vec<String> = Vec::new();
+        assert!(ease::Ease::fit(&m, &sparse, &mut |p| stages.push(p.stage)).is_ok());
+        for stage in stages {
+            assert!(known("ease", &stage), "sparse ease reports '{stage}'");
+            assert!(known("svd-ease", &stage), "sparse ease reports '{stage}'");
+        }
+    }
+
+    #[test]
+    fn training_progress_weighs_stages_and_never_goes_back() {
+        let mut t = TrainingProgress::new("item-knn");
+        let p = |stage: &str, done: u64, total: u64| Progress {
+            stage: stage.into(),
+            done,
+            total,
+        };
+        assert!((t.update(&p("baseline sweeps", 10, 10)) - 0.15).abs() < 1e-6);
+        assert!((t.update(&p("similarities", 0, 100)) - 0.15).abs() < 1e-6);
+        assert!((t.update(&p("similarities", 50, 100)) - 0.55).abs() < 1e-6);
+        assert!((t.update(&p("baseline sweeps", 1, 10)) - 0.55).abs() < 1e-6);
+        assert!((t.update(&p("similarities", 100, 100)) - 0.95).abs() < 1e-6);
+        assert!((t.update(&p("neighbour lists", 100, 100)) - 1.0).abs() < 1e-6);
     }
 
     #[test]

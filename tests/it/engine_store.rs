@@ -263,6 +263,36 @@ fn a_first_load_reports_parsing_progress() {
 /// The loading screen's overall percentage never goes back, though a model reports its
 /// stages one after another (item-kNN: baseline sweeps, then similarities) and the SVD
 /// list's two models report side by side.
+/// The item-kNN list trains its baseline (a small part of its time) and then its
+/// similarities; the bar must not show the list as done when only the baseline is.
+#[test]
+fn a_lists_first_stage_does_not_fill_its_share_of_the_bar() {
+    let mut opts = OpenOptions::new(
+        common::ml_latest_small(),
+        LoadOptions {
+            lenient: false,
+            cache: CacheMode::Off,
+        },
+    );
+    opts.lists = Some(vec!["item-knn".into(), "svd".into()]);
+    let mut seen: Vec<(f32, String)> = Vec::new();
+    open_models(&opts, &mut |s| {
+        if let Some(f) = s.overall {
+            seen.push((f, s.message));
+        }
+    })
+    .expect("open");
+    // Two lists after the 10% of the dataset load: item-kNN's share ends at 55%.
+    let sweeps: Vec<&(f32, String)> = seen
+        .iter()
+        .filter(|(_, m)| m.contains("baseline sweeps"))
+        .collect();
+    assert!(!sweeps.is_empty(), "{seen:?}");
+    for (f, m) in sweeps {
+        assert!(*f < 0.4, "{m} shown at {:.0}%", f * 100.0);
+    }
+}
+
 #[test]
 fn overall_progress_never_goes_back_while_lists_train() {
     let mut opts = OpenOptions::new(
