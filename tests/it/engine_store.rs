@@ -260,13 +260,9 @@ fn a_first_load_reports_parsing_progress() {
     assert!((0.09..=0.1001).contains(&last), "all bytes parsed: {last}");
 }
 
-/// The loading screen's overall percentage never goes back, though a model reports its
-/// stages one after another (item-kNN: baseline sweeps, then similarities) and the SVD
-/// list's two models report side by side.
-/// The item-kNN list trains its baseline (a small part of its time) and then its
-/// similarities; the bar must not show the list as done when only the baseline is.
-#[test]
-fn a_lists_first_stage_does_not_fill_its_share_of_the_bar() {
+/// Every (overall fraction, message) the loading screen gets while the item-kNN and SVD
+/// lists train on ml-latest-small (no snapshots).
+fn progress_while_item_knn_and_svd_train() -> Vec<(f32, String)> {
     let mut opts = OpenOptions::new(
         common::ml_latest_small(),
         LoadOptions {
@@ -282,6 +278,14 @@ fn a_lists_first_stage_does_not_fill_its_share_of_the_bar() {
         }
     })
     .expect("open");
+    seen
+}
+
+/// The item-kNN list trains its baseline (a small part of its time) and then its
+/// similarities; the bar must not show the list as done when only the baseline is.
+#[test]
+fn a_lists_first_stage_does_not_fill_its_share_of_the_bar() {
+    let seen = progress_while_item_knn_and_svd_train();
     // Two lists after the 10% of the dataset load: item-kNN's share ends at 55%.
     let sweeps: Vec<&(f32, String)> = seen
         .iter()
@@ -293,23 +297,12 @@ fn a_lists_first_stage_does_not_fill_its_share_of_the_bar() {
     }
 }
 
+/// The loading screen's overall percentage never goes back, though a model reports its
+/// stages one after another (item-kNN: baseline sweeps, then similarities) and the SVD
+/// list's two models report side by side.
 #[test]
 fn overall_progress_never_goes_back_while_lists_train() {
-    let mut opts = OpenOptions::new(
-        common::ml_latest_small(),
-        LoadOptions {
-            lenient: false,
-            cache: CacheMode::Off,
-        },
-    );
-    opts.lists = Some(vec!["item-knn".into(), "svd".into()]);
-    let mut seen: Vec<(f32, String)> = Vec::new();
-    open_models(&opts, &mut |s| {
-        if let Some(f) = s.overall {
-            seen.push((f, s.message));
-        }
-    })
-    .expect("open");
+    let seen = progress_while_item_knn_and_svd_train();
     assert!(seen.len() > 10, "{seen:?}");
     for w in seen.windows(2) {
         assert!(
