@@ -6,7 +6,10 @@ use std::sync::Arc;
 use crate::common;
 use crate::engine_support::{fixture, temp_models};
 use reel::data::{CacheMode, LoadOptions};
-use reel::engine::{open_models, Engine, ListId, ListOrigin, OpenOptions, RecFilter};
+use reel::engine::{
+    open_catalogue, open_models, trainers_for_dataset, Engine, ListId, ListOrigin, OpenOptions,
+    RecFilter, DEFAULT_LISTS, LARGE_DATASET_LISTS,
+};
 use reel::models::registry::fit_by_name;
 use reel::models::store::{self, DatasetKey, StoreStatus};
 use reel::models::{Model, Who};
@@ -312,4 +315,53 @@ fn overall_progress_never_goes_back_while_lists_train() {
             w[1]
         );
     }
+}
+
+/// A MovieLens folder with `movies` movies, each rated by the same five users.
+fn write_catalogue(dir: &std::path::Path, movies: u32) {
+    let mut m = String::from("movieId,title,genres\n");
+    let mut r = String::from("userId,movieId,rating,timestamp\n");
+    for id in 1..=movies {
+        m.push_str(&format!("{id},Movie {id} (2000),Drama\n"));
+        for user in 1..=5 {
+            r.push_str(&format!(
+                "{user},{id},{}.0,{}\n",
+                1 + (id + user) % 5,
+                1_000 + id
+            ));
+        }
+    }
+    std::fs::write(dir.join("movies.csv"), m).expect("movies.csv");
+    std::fs::write(dir.join("ratings.csv"), r).expect("ratings.csv");
+}
+
+/// Unconfigured lists are EASE's on a catalogue its dense closed form takes (up to
+/// 10,000 movies with 5+ ratings) and item-kNN + SVD above that; configured lists stay.
+#[test]
+fn default_lists_follow_the_catalogue_size_unless_configured() {
+    let names = |movies: u32, lists: Option<Vec<String>>| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        write_catalogue(dir.path(), movies);
+        let mut opts = OpenOptions::new(
+            dir.path().to_path_buf(),
+            LoadOptions {
+                lenient: false,
+                cache: CacheMode::Off,
+            },
+        );
+        opts.lists = lists;
+        let set = open_catalogue(&opts, &mut |_| {}).expect("catalogue");
+        let trainers = trainers_for_dataset(&opts, &set).expect("trainers");
+        trainers
+            .0
+            .iter()
+            .map(|t| t.spec.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(10_000, None), DEFAULT_LISTS);
+    assert_eq!(names(10_001, None), LARGE_DATASET_LISTS);
+    assert_eq!(
+        names(10_001, Some(vec!["ease".into(), "svd-ease".into()])),
+        ["ease", "svd-ease"]
+    );
 }
